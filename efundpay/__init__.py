@@ -1,0 +1,1 @@
+"""efundpay: the Python SDK for eFundPay's subscription and recurring-payment API."""

@@ -1,0 +1,282 @@
+"""Configuration objects and how settings are resolved from keywords and the environment.
+
+Precedence, highest first: a constructor keyword, then its ``EFUNDPAY_*`` environment
+variable, then the default.  ``base_url`` wins over ``environment``; with no environment
+given, a ``sk_test_`` key means the sandbox.  Every problem is a
+:class:`~efundpay.ConfigurationError` raised here, before any I/O, naming the keyword and the
+environment variable.
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+import math
+import re
+from collections.abc import Mapping
+from typing import Final
+from urllib.parse import urlsplit
+
+import attrs
+
+from ._errors import ConfigurationError
+from ._retry import RetryPolicy
+
+__all__ = [
+    "ClientConfig",
+    "Environment",
+    "Timeout",
+    "resolve_config",
+]
+
+ENV_API_KEY: Final = "EFUNDPAY_API_KEY"
+ENV_MERCHANT_ACCOUNT_ID: Final = "EFUNDPAY_MERCHANT_ACCOUNT_ID"
+ENV_ENVIRONMENT: Final = "EFUNDPAY_ENVIRONMENT"
+ENV_BASE_URL: Final = "EFUNDPAY_BASE_URL"
+
+
+class Environment(enum.StrEnum):
+    """Which eFundPay deployment a client talks to."""
+
+    PRODUCTION = "production"
+    SANDBOX = "sandbox"
+
+    @property
+    def base_url(self) -> str:
+        """The API host of this environment."""
+        return _HOSTS[self]
+
+
+_HOSTS: Final = {
+    Environment.PRODUCTION: "https://api.efundpay.com",
+    Environment.SANDBOX: "https://sandbox.efundpay.com",
+}
+
+
+def _check_seconds(instance: object, attribute: attrs.Attribute[float | None], value: object) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{attribute.name} must be a number of seconds, not {value!r}")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{attribute.name} must be a positive, finite number of seconds")
+
+
+@attrs.frozen
+class Timeout:
+    """Time limits for one attempt of a call.
+
+    ``total`` bounds the whole attempt (connecting, sending, waiting, reading) and is always
+    in force, so no attempt can hang.  ``connect`` bounds getting a connection (from the pool
+    or a new one); when it runs out, nothing was sent.  ``read`` optionally bounds each wait
+    for data from the server.
+
+    A plain number ``n`` given where a timeout is expected means ``Timeout(total=n)``.
+
+    >>> Timeout(total=10, connect=2)
+    Timeout(total=10, connect=2, read=None)
+    """
+
+    total: float = attrs.field(default=30.0, validator=_check_seconds)
+    connect: float | None = attrs.field(default=10.0, validator=_check_seconds)
+    read: float | None = attrs.field(default=None, validator=_check_seconds)
+
+    @classmethod
+    def coerce(cls, value: Timeout | float) -> Timeout:
+        """Accept a :class:`Timeout` or a number of seconds for ``total``."""
+        if isinstance(value, Timeout):
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(f"timeout must be a number of seconds or a Timeout, not {value!r}")
+        connect = min(float(value), 10.0) if math.isfinite(value) and value > 0 else 10.0
+        return cls(total=value, connect=connect)
+
+
+def _mask(secret: str) -> str:
+    return f"{secret[:8]}…" if len(secret) > 12 else "…"
+
+
+@attrs.frozen
+class ClientConfig:
+    """Everything a client resolved at construction; shared by ``with_options`` copies."""
+
+    api_key: str = attrs.field(repr=_mask)
+    merchant_account_id: str
+    base_url: str
+    environment: Environment
+    timeout: Timeout
+    retry: RetryPolicy
+    deadline: float | None
+
+    def evolve(
+        self,
+        *,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        deadline: float | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> ClientConfig:
+        """A copy with some per-call settings changed; ``None`` keeps the current one."""
+        policy = retry if retry is not None else self.retry
+        if max_retries is not None:
+            policy = policy.with_max_retries(max_retries)
+        return attrs.evolve(
+            self,
+            timeout=Timeout.coerce(timeout) if timeout is not None else self.timeout,
+            retry=policy,
+            deadline=_check_deadline(deadline) if deadline is not None else self.deadline,
+        )
+
+
+_HEADER_SAFE = re.compile(r"^[\x21-\x7e]+$")
+
+
+def _header_value(value: str, keyword: str, env_var: str) -> str:
+    """A credential must be usable as an HTTP header value: no spaces, controls or non-ASCII."""
+    if not _HEADER_SAFE.match(value):
+        raise ConfigurationError(
+            f"{keyword} contains characters that cannot be sent in an HTTP header "
+            f"(whitespace, control or non-ASCII); check {keyword}=... or {env_var}"
+        )
+    return value
+
+
+def _check_deadline(deadline: float | None) -> float | None:
+    if deadline is None:
+        return None
+    if isinstance(deadline, bool) or not isinstance(deadline, int | float):
+        raise ConfigurationError(f"deadline must be a number of seconds, not {deadline!r}")
+    if not (math.isfinite(deadline) and deadline > 0):
+        raise ConfigurationError("deadline must be a positive, finite number of seconds")
+    return float(deadline)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def normalize_base_url(url: str, *, source: str) -> str:
+    """Check a base URL and drop its trailing slash.
+
+    ``https://`` is required, except for loopback hosts (a local fake or proxy), where
+    ``http://`` is accepted.  ``source`` names where the value came from, for the message.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError on a malformed port
+    except ValueError as exc:
+        raise ConfigurationError(f"{source} is not a valid URL: {url!r} ({exc})") from None
+    del port
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"{source} must be an absolute http(s) URL such as "
+            f"'https://api.efundpay.com', not {url!r}"
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigurationError(
+            f"{source} must not contain credentials, a query or a fragment: {url!r}"
+        )
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ConfigurationError(
+            f"{source} uses plain http:// for a non-loopback host ({parts.hostname}); "
+            "API keys and card data must travel over https://"
+        )
+    return url.rstrip("/")
+
+
+def _parse_environment(value: str, *, source: str) -> Environment:
+    try:
+        return Environment(value.strip().lower())
+    except ValueError:
+        raise ConfigurationError(
+            f"{source} must be 'production' or 'sandbox', not {value!r}"
+        ) from None
+
+
+def resolve_config(
+    *,
+    api_key: str | None,
+    merchant_account_id: str | None,
+    environment: Environment | str | None,
+    base_url: str | None,
+    timeout: Timeout | float | None,
+    max_retries: int | None,
+    deadline: float | None,
+    retry: RetryPolicy | None,
+    env: Mapping[str, str],
+) -> ClientConfig:
+    """Build a :class:`ClientConfig` from keywords, falling back to ``env``."""
+    key = api_key if api_key is not None else env.get(ENV_API_KEY)
+    if not key:
+        raise ConfigurationError(f"no API key: pass api_key=... or set {ENV_API_KEY}")
+    if not isinstance(key, str):
+        raise ConfigurationError(f"api_key must be a string, not {type(key).__name__}")
+    key = _header_value(key, "api_key", ENV_API_KEY)
+
+    merchant = (
+        merchant_account_id
+        if merchant_account_id is not None
+        else env.get(ENV_MERCHANT_ACCOUNT_ID)
+    )
+    if not merchant:
+        raise ConfigurationError(
+            "no merchant account id (sent as x-merchant-account-id): pass "
+            f"merchant_account_id=... or set {ENV_MERCHANT_ACCOUNT_ID}"
+        )
+    if not isinstance(merchant, str):
+        raise ConfigurationError(
+            f"merchant_account_id must be a string, not {type(merchant).__name__}"
+        )
+    merchant = _header_value(merchant, "merchant_account_id", ENV_MERCHANT_ACCOUNT_ID)
+
+    if environment is not None:
+        if not isinstance(environment, str):
+            raise ConfigurationError(
+                f"environment must be 'production' or 'sandbox', not {environment!r}"
+            )
+        chosen = _parse_environment(environment, source="environment=")
+    elif env.get(ENV_ENVIRONMENT):
+        chosen = _parse_environment(env[ENV_ENVIRONMENT], source=ENV_ENVIRONMENT)
+    elif key.startswith("sk_test_"):
+        chosen = Environment.SANDBOX
+    else:
+        chosen = Environment.PRODUCTION
+
+    if base_url is not None:
+        if not isinstance(base_url, str):
+            raise ConfigurationError(f"base_url must be a string, not {base_url!r}")
+        url = normalize_base_url(base_url, source="base_url=")
+    elif env.get(ENV_BASE_URL):
+        url = normalize_base_url(env[ENV_BASE_URL], source=ENV_BASE_URL)
+    else:
+        url = chosen.base_url
+
+    if timeout is None:
+        attempt_timeout = Timeout()
+    else:
+        try:
+            attempt_timeout = Timeout.coerce(timeout)
+        except (TypeError, ValueError) as exc:
+            raise ConfigurationError(f"timeout: {exc}") from None
+
+    policy = retry if retry is not None else RetryPolicy()
+    if max_retries is not None:
+        try:
+            policy = policy.with_max_retries(max_retries)
+        except (TypeError, ValueError) as exc:
+            raise ConfigurationError(str(exc)) from None
+
+    return ClientConfig(
+        api_key=key,
+        merchant_account_id=merchant,
+        base_url=url,
+        environment=chosen,
+        timeout=attempt_timeout,
+        retry=policy,
+        deadline=_check_deadline(deadline),
+    )

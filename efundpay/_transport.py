@@ -1,0 +1,322 @@
+"""Moving bytes: the :class:`Transport` protocol, the aiohttp transport, and a mock.
+
+A transport takes one :class:`HTTPRequest` and returns one :class:`HTTPResponse` (any status),
+or raises :class:`TransportError`.  It knows nothing of eFundPay: no URLs, headers or JSON
+shapes of the API.  It must honour ``request.timeout`` and it must say, when it fails,
+whether the request may have reached the server (``request_sent``): the client uses that to
+decide whether a non-idempotent call can be retried safely.
+
+Use :class:`MockTransport` in unit tests of code that calls the SDK::
+
+    def handler(request: HTTPRequest) -> HTTPResponse:
+        return HTTPResponse.from_json(200, {"id": "sub_1", "status": "paused"})
+
+    client = AsyncEFundPay(api_key="sk_test_x", merchant_account_id="acct_1",
+                           transport=MockTransport(handler))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import os
+import ssl
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol, runtime_checkable
+
+import aiohttp
+import anyio
+import attrs
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
+
+from ._config import Timeout
+
+__all__ = [
+    "AiohttpTransport",
+    "HTTPRequest",
+    "HTTPResponse",
+    "MockTransport",
+    "ResponseTooLargeError",
+    "Transport",
+    "TransportError",
+    "TransportTimeoutError",
+]
+
+DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+
+
+class TransportError(Exception):
+    """A request got no usable response.
+
+    ``request_sent`` is ``False`` only when the transport knows no byte of the request left
+    this process (connection refused, DNS failure, connect timeout): the server cannot have
+    acted on it.
+    """
+
+    def __init__(self, message: str, *, request_sent: bool) -> None:
+        super().__init__(message)
+        self.request_sent = request_sent
+
+
+class TransportTimeoutError(TransportError):
+    """The attempt ran out of time; ``request_sent`` says in which phase."""
+
+
+class ResponseTooLargeError(TransportError):
+    """The response body exceeded the transport's ``max_response_bytes``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, request_sent=True)
+
+
+def _headers(value: Mapping[str, str] | None) -> CIMultiDictProxy[str]:
+    if isinstance(value, CIMultiDictProxy):
+        return value
+    return CIMultiDictProxy(CIMultiDict(value or {}))
+
+
+@attrs.frozen
+class HTTPRequest:
+    """One HTTP request, fully built: the URL is already percent-encoded."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    content: bytes | None
+    timeout: Timeout
+
+    def json(self) -> Any:
+        """The body decoded as JSON, or ``None`` without a body."""
+        return None if self.content is None else json.loads(self.content)
+
+
+@attrs.frozen
+class HTTPResponse:
+    """One HTTP response: status, case-insensitive headers, and the whole body."""
+
+    status_code: int
+    headers: CIMultiDictProxy[str] = attrs.field(converter=_headers, factory=dict)
+    content: bytes = b""
+
+    @classmethod
+    def from_json(
+        cls, status_code: int, body: Any, headers: Mapping[str, str] | None = None
+    ) -> HTTPResponse:
+        """A response with a JSON body, for tests and mocks."""
+        merged = {"Content-Type": "application/json", **(headers or {})}
+        return cls(status_code, merged, json.dumps(body).encode())
+
+    @property
+    def text(self) -> str:
+        """The body as text (invalid UTF-8 replaced)."""
+        return self.content.decode("utf-8", errors="replace")
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """What the client needs from a transport."""
+
+    async def handle_request(self, request: HTTPRequest) -> HTTPResponse:
+        """Send ``request`` and return the response, or raise :class:`TransportError`."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections.  Idempotent."""
+        ...
+
+
+class AiohttpTransport:
+    """The default transport: one :class:`aiohttp.ClientSession` with a connection pool.
+
+    The session is created lazily, inside the event loop of the first request, and belongs
+    to that loop: using the transport from another loop raises :class:`RuntimeError` instead
+    of hanging.  After ``os.fork()`` the child starts a fresh pool and leaves the parent's
+    sockets alone.
+
+    Args:
+        max_connections: size of the connection pool (concurrent requests beyond it wait).
+        keepalive_timeout: seconds an idle pooled connection is kept.
+        verify: ``True`` (verify TLS against the system store), or an
+            :class:`ssl.SSLContext`.  There is deliberately no way to switch verification off.
+        max_response_bytes: larger response bodies are refused.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_connections: int = 100,
+        keepalive_timeout: float = 15.0,
+        verify: bool | ssl.SSLContext = True,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    ) -> None:
+        if isinstance(max_connections, bool) or not isinstance(max_connections, int):
+            raise TypeError("max_connections must be an int")
+        if max_connections < 1:
+            raise ValueError("max_connections must be at least 1")
+        if verify is not True and not isinstance(verify, ssl.SSLContext):
+            raise ValueError("verify must be True or an ssl.SSLContext; TLS checks stay on")
+        self.max_connections = max_connections
+        self.max_response_bytes = max_response_bytes
+        self._keepalive_timeout = keepalive_timeout
+        self._verify = verify
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = os.getpid()
+        self._timeouts: dict[Timeout, aiohttp.ClientTimeout] = {}
+        self._closed = False
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else ("open" if self._session else "idle")
+        return f"<AiohttpTransport max_connections={self.max_connections} {state}>"
+
+    def _open_session(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        if self._pid != os.getpid():
+            self._abandon_after_fork()
+        if self._session is not None:
+            if self._loop is not loop:
+                raise RuntimeError(
+                    "this client's connection pool belongs to another event loop; aiohttp "
+                    "connections cannot move between loops. Create one client per event loop "
+                    "(for example in your application's lifespan), or use the sync client "
+                    "from blocking code."
+                )
+            return self._session
+        if self._closed:
+            raise RuntimeError("the client is closed; create a new one")
+        connector = aiohttp.TCPConnector(
+            limit=self.max_connections,
+            limit_per_host=0,
+            keepalive_timeout=self._keepalive_timeout,
+            ssl=self._verify if isinstance(self._verify, ssl.SSLContext) else True,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            auto_decompress=True,
+            skip_auto_headers=("User-Agent",),
+            raise_for_status=False,
+        )
+        self._loop = loop
+        return self._session
+
+    def _abandon_after_fork(self) -> None:
+        # After fork() the parent's sockets and event loop are shared memory we must not
+        # touch: closing them here would disturb the parent's live connections (and its
+        # epoll set).  Detach the session so nothing tries, and start afresh in this process.
+        if self._session is not None:
+            self._session.detach()
+            _FORK_ORPHANS.append(self._session)
+        self._session = None
+        self._loop = None
+        self._pid = os.getpid()
+
+    def _client_timeout(self, timeout: Timeout) -> aiohttp.ClientTimeout:
+        cached = self._timeouts.get(timeout)
+        if cached is None:
+            cached = aiohttp.ClientTimeout(
+                total=timeout.total, connect=timeout.connect, sock_read=timeout.read
+            )
+            self._timeouts[timeout] = cached
+        return cached
+
+    async def handle_request(self, request: HTTPRequest) -> HTTPResponse:
+        """Send one request through the pool; see :class:`Transport`."""
+        session = self._open_session()
+        try:
+            async with session.request(
+                request.method,
+                URL(request.url, encoded=True),
+                headers=request.headers,
+                data=request.content,
+                timeout=self._client_timeout(request.timeout),
+                allow_redirects=False,
+            ) as response:
+                content = await self._read_body(response)
+                return HTTPResponse(response.status, response.headers, content)
+        except aiohttp.ConnectionTimeoutError as exc:
+            raise TransportTimeoutError(
+                f"timed out connecting ({request.timeout.connect}s)", request_sent=False
+            ) from exc
+        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+            raise TransportTimeoutError(
+                f"timed out after sending, waiting for the response "
+                f"({request.timeout.total}s per attempt)",
+                request_sent=True,
+            ) from exc
+        except aiohttp.ClientConnectorError as exc:
+            # Refused, DNS failure, TLS handshake failure: the request never left.
+            raise TransportError(f"cannot connect: {exc.os_error or exc}", request_sent=False) from exc
+        except aiohttp.ClientError as exc:
+            raise TransportError(
+                f"connection failed after the request was sent: {type(exc).__name__}: {exc}",
+                request_sent=True,
+            ) from exc
+
+    async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
+        limit = self.max_response_bytes
+        if response.content_length is not None and response.content_length > limit:
+            raise ResponseTooLargeError(
+                f"response body of {response.content_length} bytes exceeds the {limit}-byte cap"
+            )
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_any():
+            size += len(chunk)
+            if size > limit:
+                raise ResponseTooLargeError(f"response body exceeds the {limit}-byte cap")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def aclose(self) -> None:
+        """Close the pool.  Idempotent; a no-op after ``fork()`` for the parent's pool."""
+        self._closed = True
+        session, self._session = self._session, None
+        if session is None or self._pid != os.getpid():
+            return
+        await session.close()
+
+
+# Sessions inherited across fork(): kept referenced so their finalizers never run here.
+_FORK_ORPHANS: list[aiohttp.ClientSession] = []
+
+
+Handler = Callable[[HTTPRequest], HTTPResponse | Awaitable[HTTPResponse]]
+
+
+class MockTransport:
+    """A transport that answers from a function, for unit tests without a server.
+
+    The handler gets each :class:`HTTPRequest` and returns an :class:`HTTPResponse` (or an
+    awaitable of one); it may raise :class:`TransportError` to simulate a network failure.
+    Every request is appended to :attr:`requests`.  ``request.timeout.total`` is enforced,
+    so a slow handler produces a timeout just as a slow server would.
+
+    >>> mock = MockTransport(lambda request: HTTPResponse.from_json(404, {"code": "NOT_FOUND"}))
+    """
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+        self.requests: list[HTTPRequest] = []
+        self.closed = False
+
+    async def handle_request(self, request: HTTPRequest) -> HTTPResponse:
+        """Record ``request`` and answer it with the handler."""
+        if self.closed:
+            raise RuntimeError("the client is closed; create a new one")
+        self.requests.append(request)
+        try:
+            with anyio.fail_after(request.timeout.total):
+                result = self.handler(request)
+                if inspect.isawaitable(result):
+                    result = await result
+        except TimeoutError as exc:
+            raise TransportTimeoutError(
+                f"timed out after {request.timeout.total}s", request_sent=True
+            ) from exc
+        return result
+
+    async def aclose(self) -> None:
+        """Mark the transport closed."""
+        self.closed = True

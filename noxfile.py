@@ -1,0 +1,54 @@
+"""Developer sessions: ``nox`` runs the default ones (tests on every Python, lint, typing,
+the generated-code check and the docs); ``nox -s bench`` and ``nox -s soak`` are on demand.
+
+On a developer machine a missing Python is skipped; in CI (``CI`` set) nox treats it as an
+error, so all three versions are really tested there.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "uv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["tests", "lint", "typing", "generated"]
+
+PYTHONS = ["3.11", "3.12", "3.13"]
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+
+def _install_groups(session: nox.Session, *groups: str) -> None:
+    for group in groups:
+        session.install(*nox.project.dependency_groups(PYPROJECT, group))
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """Run the test suite (unit, loopback integration, property tests)."""
+    _install_groups(session, "tests")
+    session.install(".")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python="3.11")
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    _install_groups(session, "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python="3.11")
+def typing(session: nox.Session) -> None:
+    """mypy --strict on the package, the tests, the scripts and this noxfile."""
+    _install_groups(session, "typing")
+    session.install(".")
+    session.run("mypy")
+
+
+@nox.session(python="3.11")
+def generated(session: nox.Session) -> None:
+    """Fail when the generated sync facade is stale."""
+    session.install(".")
+    session.run("python", "scripts/gen_sync.py", "--check")
