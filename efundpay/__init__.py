@@ -1,1 +1,101 @@
-"""efundpay: the Python SDK for eFundPay's subscription and recurring-payment API."""
+"""efundpay: the Python SDK for eFundPay's subscription and recurring-payment API.
+
+>>> from efundpay import AsyncEFundPay, EFundPay  # doctest: +SKIP
+
+``AsyncEFundPay`` is awaited from async code; ``EFundPay`` is its blocking twin for scripts,
+Django views and notebooks.  Both take the same keywords and have the same methods.
+"""
+
+from ._client import AsyncEFundPay
+from ._config import Environment, Timeout
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    ConflictError,
+    EFundPayError,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnprocessableEntityError,
+)
+from ._retry import RetryEvent, RetryPolicy
+from ._transport import (
+    AiohttpTransport,
+    HTTPRequest,
+    HTTPResponse,
+    MockTransport,
+    Transport,
+    TransportError,
+    TransportTimeoutError,
+)
+from ._version import __version__
+from .models import (
+    BillingCycleAnchor,
+    CancellationDetails,
+    CancellationReason,
+    Card,
+    Customer,
+    PauseBehavior,
+    PauseCollection,
+    PaymentMethod,
+    Plan,
+    ProrationBehavior,
+    RecurringInterval,
+    RecurringPayment,
+    Subscription,
+    SubscriptionCustomer,
+    SubscriptionStatus,
+)
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AiohttpTransport",
+    "AsyncEFundPay",
+    "AuthenticationError",
+    "BadRequestError",
+    "BillingCycleAnchor",
+    "CancellationDetails",
+    "CancellationReason",
+    "Card",
+    "ConfigurationError",
+    "ConflictError",
+    "Customer",
+    "EFundPayError",
+    "Environment",
+    "HTTPRequest",
+    "HTTPResponse",
+    "InternalServerError",
+    "MockTransport",
+    "NotFoundError",
+    "PauseBehavior",
+    "PauseCollection",
+    "PaymentMethod",
+    "PermissionDeniedError",
+    "Plan",
+    "ProrationBehavior",
+    "RateLimitError",
+    "RecurringInterval",
+    "RecurringPayment",
+    "RetryEvent",
+    "RetryPolicy",
+    "Subscription",
+    "SubscriptionCustomer",
+    "SubscriptionStatus",
+    "Timeout",
+    "Transport",
+    "TransportError",
+    "TransportTimeoutError",
+    "UnprocessableEntityError",
+    "__version__",
+]

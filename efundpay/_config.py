@@ -14,7 +14,7 @@ import ipaddress
 import math
 import re
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 import attrs
@@ -53,7 +53,7 @@ _HOSTS: Final = {
 }
 
 
-def _check_seconds(instance: object, attribute: attrs.Attribute[float | None], value: object) -> None:
+def _check_seconds(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -198,6 +198,17 @@ def _parse_environment(value: str, *, source: str) -> Environment:
         ) from None
 
 
+def _setting(
+    value: object, env: Mapping[str, str], keyword: str, env_var: str
+) -> tuple[str | None, str]:
+    """A string setting from its keyword, else its environment variable; and its source."""
+    if value is not None:
+        if not isinstance(value, str):
+            raise ConfigurationError(f"{keyword} must be a string, not {type(value).__name__}")
+        return value, f"{keyword}="
+    return env.get(env_var) or None, env_var
+
+
 def resolve_config(
     *,
     api_key: str | None,
@@ -211,65 +222,35 @@ def resolve_config(
     env: Mapping[str, str],
 ) -> ClientConfig:
     """Build a :class:`ClientConfig` from keywords, falling back to ``env``."""
-    key = api_key if api_key is not None else env.get(ENV_API_KEY)
+    key, _ = _setting(api_key, env, "api_key", ENV_API_KEY)
     if not key:
         raise ConfigurationError(f"no API key: pass api_key=... or set {ENV_API_KEY}")
-    if not isinstance(key, str):
-        raise ConfigurationError(f"api_key must be a string, not {type(key).__name__}")
     key = _header_value(key, "api_key", ENV_API_KEY)
 
-    merchant = (
-        merchant_account_id
-        if merchant_account_id is not None
-        else env.get(ENV_MERCHANT_ACCOUNT_ID)
-    )
+    merchant, _ = _setting(merchant_account_id, env, "merchant_account_id", ENV_MERCHANT_ACCOUNT_ID)
     if not merchant:
         raise ConfigurationError(
             "no merchant account id (sent as x-merchant-account-id): pass "
             f"merchant_account_id=... or set {ENV_MERCHANT_ACCOUNT_ID}"
         )
-    if not isinstance(merchant, str):
-        raise ConfigurationError(
-            f"merchant_account_id must be a string, not {type(merchant).__name__}"
-        )
     merchant = _header_value(merchant, "merchant_account_id", ENV_MERCHANT_ACCOUNT_ID)
 
-    if environment is not None:
-        if not isinstance(environment, str):
-            raise ConfigurationError(
-                f"environment must be 'production' or 'sandbox', not {environment!r}"
-            )
-        chosen = _parse_environment(environment, source="environment=")
-    elif env.get(ENV_ENVIRONMENT):
-        chosen = _parse_environment(env[ENV_ENVIRONMENT], source=ENV_ENVIRONMENT)
-    elif key.startswith("sk_test_"):
-        chosen = Environment.SANDBOX
+    named, source = _setting(environment, env, "environment", ENV_ENVIRONMENT)
+    if named:
+        chosen = _parse_environment(named, source=source)
     else:
-        chosen = Environment.PRODUCTION
+        chosen = Environment.SANDBOX if key.startswith("sk_test_") else Environment.PRODUCTION
 
-    if base_url is not None:
-        if not isinstance(base_url, str):
-            raise ConfigurationError(f"base_url must be a string, not {base_url!r}")
-        url = normalize_base_url(base_url, source="base_url=")
-    elif env.get(ENV_BASE_URL):
-        url = normalize_base_url(env[ENV_BASE_URL], source=ENV_BASE_URL)
-    else:
-        url = chosen.base_url
+    url, source = _setting(base_url, env, "base_url", ENV_BASE_URL)
+    url = normalize_base_url(url, source=source) if url else chosen.base_url
 
-    if timeout is None:
-        attempt_timeout = Timeout()
-    else:
-        try:
-            attempt_timeout = Timeout.coerce(timeout)
-        except (TypeError, ValueError) as exc:
-            raise ConfigurationError(f"timeout: {exc}") from None
-
-    policy = retry if retry is not None else RetryPolicy()
-    if max_retries is not None:
-        try:
+    try:
+        attempt_timeout = Timeout() if timeout is None else Timeout.coerce(timeout)
+        policy = retry if retry is not None else RetryPolicy()
+        if max_retries is not None:
             policy = policy.with_max_retries(max_retries)
-        except (TypeError, ValueError) as exc:
-            raise ConfigurationError(str(exc)) from None
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(str(exc)) from None
 
     return ClientConfig(
         api_key=key,

@@ -247,7 +247,7 @@ class AiohttpTransport:
             ) from exc
         except aiohttp.ClientConnectorError as exc:
             # Refused, DNS failure, TLS handshake failure: the request never left.
-            raise TransportError(f"cannot connect: {exc.os_error or exc}", request_sent=False) from exc
+            raise TransportError(f"cannot connect: {exc.os_error}", request_sent=False) from exc
         except aiohttp.ClientError as exc:
             raise TransportError(
                 f"connection failed after the request was sent: {type(exc).__name__}: {exc}",

@@ -1,0 +1,184 @@
+"""Reading eFundPay's answers: a model on success, the right exception otherwise.
+
+Success bodies are read strictly (see :mod:`efundpay._convert`).  Error bodies are read
+defensively, because eFundPay does not publish the v4 error shape: the HTTP status decides
+the exception class, then whatever the body has of ``code``, ``message``, ``debug`` and
+``details`` -- at the top level or under ``error`` -- fills it in.  The raw body is kept.
+A v3 envelope whose ``code`` is not ``SUCCESS`` is an error even with HTTP 200.
+"""
+
+from __future__ import annotations
+
+import http
+import json
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from ._convert import ConversionError, structure
+from ._errors import APIResponseValidationError, APIStatusError, status_error_class
+from ._redact import redact_text
+from ._request import APIRequest
+from ._retry import parse_retry_after
+from ._transport import HTTPResponse
+
+__all__ = ["read_response"]
+
+T = TypeVar("T")
+
+_NOT_JSON = object()
+
+
+def read_response(
+    response: HTTPResponse, request: APIRequest[T], *, url: str, secrets: tuple[str, ...]
+) -> T:
+    """The model ``request`` asks for, or raise APIStatusError / APIResponseValidationError."""
+    status = response.status_code
+    if not 200 <= status < 300:
+        raise _status_error(response, request, url=url, secrets=secrets)
+    data = _json(response.content)
+    if not isinstance(data, dict):
+        what = "not JSON" if data is _NOT_JSON else f"JSON {type(data).__name__}, not an object"
+        raise _invalid(response, request, f"the body is {what}", url=url, secrets=secrets)
+    path = "$"
+    if request.api == "v3":
+        code = data.get("code")
+        if code != "SUCCESS":
+            if isinstance(code, str) and code:
+                raise _status_error(response, request, url=url, secrets=secrets)
+            raise _invalid(response, request, "$.code: missing", url=url, secrets=secrets)
+        data, path = data.get("item"), "item"
+    try:
+        return structure(data, request.model, path=path)
+    except ConversionError as exc:
+        raise _invalid(response, request, exc.problems, url=url, secrets=secrets) from None
+
+
+def _json(content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except ValueError:  # also UnicodeDecodeError
+        return _NOT_JSON
+
+
+def _invalid(
+    response: HTTPResponse,
+    request: APIRequest[Any],
+    problems: str | list[str],
+    *,
+    url: str,
+    secrets: tuple[str, ...],
+) -> APIResponseValidationError:
+    listed = problems if isinstance(problems, str) else "; ".join(problems)
+    content_type = response.headers.get("Content-Type", "no content type")
+    message = redact_text(
+        f"eFundPay's response to {request.operation} (HTTP {response.status_code}, "
+        f"{content_type}) is not what its docs describe: {listed}",
+        secrets,
+    )
+    return APIResponseValidationError(
+        message,
+        status_code=response.status_code,
+        headers=response.headers,
+        body=redact_text(response.text, secrets),
+        request_id=response.headers.get("x-request-id"),
+        method=request.method,
+        url=url,
+        idempotency_key=request.idempotency_key,
+    )
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _first(*candidates: object) -> str | None:
+    for candidate in candidates:
+        text = _text(candidate)
+        if text is not None:
+            return text
+    return None
+
+
+def error_fields(body: object) -> tuple[str | None, str | None, str | None, Any]:
+    """``(code, message, debug, details)`` from any plausible error body shape.
+
+    >>> error_fields({"error": {"code": "not_found", "message": "No such subscription"}})
+    ('not_found', 'No such subscription', None, None)
+    """
+    if not isinstance(body, Mapping):
+        return None, None, None, body if isinstance(body, list) else None
+    nested = body.get("error")
+    inner: Mapping[str, Any] = nested if isinstance(nested, Mapping) else {}
+    code = _first(inner.get("code"), inner.get("type"), body.get("code"), body.get("error_code"))
+    if code == "SUCCESS":
+        code = None
+    message = _first(
+        inner.get("message"),
+        inner.get("detail"),
+        nested,  # {"error": "Subscription not found"}
+        body.get("message"),
+        body.get("detail"),
+        body.get("error_description"),
+        body.get("title"),
+    )
+    debug = _first(inner.get("debug"), body.get("debug"))
+    details = next(
+        (
+            value
+            for value in (
+                inner.get("details"),
+                inner.get("errors"),
+                body.get("details"),
+                body.get("errors"),
+            )
+            if value is not None
+        ),
+        None,
+    )
+    return code, message, debug, details
+
+
+def _status_error(
+    response: HTTPResponse,
+    request: APIRequest[Any],
+    *,
+    url: str,
+    secrets: tuple[str, ...],
+) -> APIStatusError:
+    status = response.status_code
+    text = redact_text(response.text, secrets)
+    parsed = _json(text.encode())
+    body: Any = text if parsed is _NOT_JSON else parsed
+    code, message, debug, details = error_fields(body)
+    if message is None and isinstance(body, str) and body.strip() and "<" not in body[:200]:
+        message = body.strip()[:300]  # a short plain-text body; never dump an HTML page
+    try:
+        reason = http.HTTPStatus(status).phrase
+    except ValueError:
+        reason = "HTTP error"
+    request_id = response.headers.get("x-request-id")
+    summary = f"{reason} ({status})"
+    if code:
+        summary += f": {code}"
+    if message:
+        summary += f" - {message}"
+    summary += f" [{request.operation}"
+    summary += f", request_id={request_id}]" if request_id else "]"
+    return status_error_class(status, code)(
+        redact_text(summary, secrets),
+        status_code=status,
+        code=code,
+        debug=debug,
+        details=details,
+        request_id=request_id,
+        body=body,
+        headers=response.headers,
+        retry_after=parse_retry_after(response.headers),
+        method=request.method,
+        url=url,
+        idempotency_key=request.idempotency_key,
+    )

@@ -1,0 +1,258 @@
+"""``client.subscriptions``: pause, resume and cancel v4 subscriptions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from .._request import APIRequest, path_segment
+from ..models import (
+    BillingCycleAnchor,
+    CancellationReason,
+    PauseBehavior,
+    ProrationBehavior,
+    Subscription,
+    SubscriptionStatus,
+)
+from ._validation import (
+    check_bool,
+    check_choice,
+    check_id,
+    check_idempotency_key,
+    check_metadata,
+    check_reason,
+    check_time,
+)
+
+if TYPE_CHECKING:
+    from .._client import AsyncEFundPay
+
+__all__ = ["AsyncSubscriptions"]
+
+StatusValue = SubscriptionStatus | Literal["paused", "active", "cancelled"]
+PauseBehaviorValue = PauseBehavior | Literal["mark_uncollectible", "keep_as_draft", "void"]
+BillingCycleAnchorValue = BillingCycleAnchor | Literal["unchanged", "now"]
+ProrationBehaviorValue = ProrationBehavior | Literal["create_prorations", "none"]
+CancellationReasonValue = (
+    CancellationReason
+    | Literal["customer_request", "payment_failed", "service_discontinued", "downgrade", "other"]
+)
+
+# Which options belong to which target status; ``reason`` and ``metadata`` go with any.
+_OPTIONS: Final[Mapping[str, frozenset[str]]] = {
+    "paused": frozenset({"pause_behavior", "resume_at"}),
+    "active": frozenset({"billing_cycle_anchor", "proration_behavior"}),
+    "cancelled": frozenset({"at_period_end", "cancellation_reason", "prorate"}),
+}
+_SETTABLE: Final = tuple(_OPTIONS)
+# Logs, retry hooks and errors name the operation by what it does.
+_OPERATION: Final = {
+    "paused": "subscriptions.pause",
+    "active": "subscriptions.resume",
+    "cancelled": "subscriptions.cancel",
+}
+
+
+class AsyncSubscriptions:
+    """Status changes of subscriptions.
+
+    Each call is idempotent: it carries an ``idempotency-key`` header (yours, or one the SDK
+    makes per call) that is the same on every retry, so a retried call is applied once.
+    Options you do not pass are left out of the request and eFundPay's defaults apply.
+    """
+
+    def __init__(self, client: AsyncEFundPay) -> None:
+        self._client = client
+
+    async def pause(
+        self,
+        subscription_id: str,
+        *,
+        pause_behavior: PauseBehaviorValue | None = None,
+        resume_at: datetime | None = None,
+        reason: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Subscription:
+        """Pause a subscription.
+
+        Args:
+            subscription_id: the subscription, e.g. ``"sub_1234567890abcdef"``.
+            pause_behavior: what to do with unpaid invoices: ``"mark_uncollectible"``
+                (eFundPay's default), ``"keep_as_draft"`` or ``"void"``.
+            resume_at: when to resume automatically; must be timezone-aware.
+            reason: why, 1 to 255 characters.
+            metadata: your own key/value data about this change.
+            idempotency_key: makes the call safe to repeat; made for you when omitted.
+
+        Example::
+
+            sub = await client.subscriptions.pause(
+                "sub_123", pause_behavior="void",
+                resume_at=datetime(2025, 3, 1, tzinfo=UTC),
+                reason="Customer requested temporary pause",
+            )
+        """
+        return await self.update_status(
+            subscription_id,
+            status="paused",
+            pause_behavior=pause_behavior,
+            resume_at=resume_at,
+            reason=reason,
+            metadata=metadata,
+            idempotency_key=idempotency_key,
+        )
+
+    async def resume(
+        self,
+        subscription_id: str,
+        *,
+        billing_cycle_anchor: BillingCycleAnchorValue | None = None,
+        proration_behavior: ProrationBehaviorValue | None = None,
+        reason: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Subscription:
+        """Resume a paused subscription.
+
+        Args:
+            subscription_id: the subscription to resume.
+            billing_cycle_anchor: ``"unchanged"`` (eFundPay's default) keeps the billing
+                cycle; ``"now"`` restarts it today.
+            proration_behavior: ``"create_prorations"`` (eFundPay's default) or ``"none"``.
+            reason: why, 1 to 255 characters.
+            metadata: your own key/value data about this change.
+            idempotency_key: makes the call safe to repeat; made for you when omitted.
+
+        Example::
+
+            sub = await client.subscriptions.resume("sub_123", billing_cycle_anchor="now",
+                                                    proration_behavior="none")
+        """
+        return await self.update_status(
+            subscription_id,
+            status="active",
+            billing_cycle_anchor=billing_cycle_anchor,
+            proration_behavior=proration_behavior,
+            reason=reason,
+            metadata=metadata,
+            idempotency_key=idempotency_key,
+        )
+
+    async def cancel(
+        self,
+        subscription_id: str,
+        *,
+        at_period_end: bool | None = None,
+        cancellation_reason: CancellationReasonValue | None = None,
+        prorate: bool | None = None,
+        reason: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Subscription:
+        """Cancel a subscription, now or at the end of the current period.
+
+        Args:
+            subscription_id: the subscription to cancel.
+            at_period_end: ``True`` to cancel when the current period ends (eFundPay's
+                default is ``False``: at once).
+            cancellation_reason: ``"customer_request"``, ``"payment_failed"``,
+                ``"service_discontinued"``, ``"downgrade"`` or ``"other"``.
+            prorate: ``True`` to refund the unused part of the period (default ``False``).
+            reason: free-text explanation, 1 to 255 characters.
+            metadata: your own key/value data about this change.
+            idempotency_key: makes the call safe to repeat; made for you when omitted.
+
+        Example::
+
+            sub = await client.subscriptions.cancel(
+                "sub_123", at_period_end=True, cancellation_reason="customer_request",
+                prorate=False, metadata={"cancelled_by": "customer"},
+            )
+        """
+        return await self.update_status(
+            subscription_id,
+            status="cancelled",
+            at_period_end=at_period_end,
+            cancellation_reason=cancellation_reason,
+            prorate=prorate,
+            reason=reason,
+            metadata=metadata,
+            idempotency_key=idempotency_key,
+        )
+
+    async def update_status(
+        self,
+        subscription_id: str,
+        *,
+        status: StatusValue,
+        pause_behavior: PauseBehaviorValue | None = None,
+        resume_at: datetime | None = None,
+        billing_cycle_anchor: BillingCycleAnchorValue | None = None,
+        proration_behavior: ProrationBehaviorValue | None = None,
+        at_period_end: bool | None = None,
+        cancellation_reason: CancellationReasonValue | None = None,
+        prorate: bool | None = None,
+        reason: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Subscription:
+        """Set a subscription's status to ``"paused"``, ``"active"`` or ``"cancelled"``.
+
+        The general form of :meth:`pause`, :meth:`resume` and :meth:`cancel`: pass only the
+        options of the target status (pause: ``pause_behavior``, ``resume_at``; active:
+        ``billing_cycle_anchor``, ``proration_behavior``; cancelled: ``at_period_end``,
+        ``cancellation_reason``, ``prorate``); ``reason`` and ``metadata`` go with any.
+        Another status's option raises :class:`ValueError` and nothing is sent.
+
+        Example::
+
+            sub = await client.subscriptions.update_status("sub_123", status="paused",
+                                                           pause_behavior="keep_as_draft")
+        """
+        subscription_id = check_id(subscription_id, "subscription_id")
+        if not isinstance(status, str):
+            raise TypeError(f"status must be a string, not {type(status).__name__}")
+        if status not in _SETTABLE:
+            allowed = ", ".join(map(repr, _SETTABLE))
+            raise ValueError(f"status must be one of {allowed}; got {status!r}")
+        options: dict[str, Any] = {
+            "pause_behavior": check_choice(pause_behavior, PauseBehavior, "pause_behavior"),
+            "resume_at": check_time(resume_at, "resume_at"),
+            "billing_cycle_anchor": check_choice(
+                billing_cycle_anchor, BillingCycleAnchor, "billing_cycle_anchor"
+            ),
+            "proration_behavior": check_choice(
+                proration_behavior, ProrationBehavior, "proration_behavior"
+            ),
+            "at_period_end": check_bool(at_period_end, "at_period_end"),
+            "cancellation_reason": check_choice(
+                cancellation_reason, CancellationReason, "cancellation_reason"
+            ),
+            "prorate": check_bool(prorate, "prorate"),
+            "reason": check_reason(reason, "reason"),
+            "metadata": check_metadata(metadata, "metadata"),
+        }
+        body: dict[str, Any] = {"status": str(status)}
+        for name, value in options.items():
+            if value is None:
+                continue
+            if name not in ("reason", "metadata") and name not in _OPTIONS[status]:
+                owner = next(s for s, names in _OPTIONS.items() if name in names)
+                raise ValueError(f"{name} applies only when status={owner!r}, not {status!r}")
+            body[name] = value
+        key = check_idempotency_key(idempotency_key, "idempotency_key") or str(uuid.uuid4())
+        return await self._client._request(
+            APIRequest(
+                operation=_OPERATION[status],
+                api="v4",
+                method="POST",
+                path=f"/v4/subscriptions/{path_segment(subscription_id)}/status",
+                model=Subscription,
+                body=body,
+                idempotent=True,
+                idempotency_key=key,
+            )
+        )
