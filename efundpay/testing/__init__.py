@@ -1,0 +1,68 @@
+"""A fake eFundPay for tests: a real HTTP server on ``127.0.0.1`` with state, rules and faults.
+
+:class:`FakeEFundPay` serves the two operations the SDK implements, with the same
+validation as the real API, so your tests exercise your code, the SDK and real HTTP at once::
+
+    from efundpay import EFundPay
+    from efundpay.testing import FakeEFundPay
+
+    def test_cancelling_stops_billing():
+        with FakeEFundPay() as fake:                  # sample data: cus_123, sub_1234567890abcdef
+            with EFundPay(**fake.client_kwargs()) as client:
+                client.subscriptions.cancel("sub_1234567890abcdef", at_period_end=True)
+            sub = fake.subscription("sub_1234567890abcdef")
+            assert sub.status == "cancelled"
+            assert sub.next_billing_date is None
+            assert [r.applied for r in fake.requests] == [True]
+
+Faults are queued before the call that should meet them::
+
+    fake.fail_next(503, apply=True, operation="subscriptions.status")  # applied, then 503
+    fake.drop_next(after_apply=False)                                   # connection closed
+    fake.delay_next(0.5)                                                # slow response
+    fake.malformed_next("html", status=502)                             # a proxy's error page
+    fake.random_faults(0.2, seed=7)                                     # for soak tests
+
+With pytest, the ``efundpay`` plugin (installed with the package) provides fixtures:
+
+``efundpay_fake``
+    a running, threaded :class:`FakeEFundPay` with sample data, stopped after the test.
+    Configure it with ``@pytest.mark.efundpay_fake(legacy_v3=True, sample_data=False)``.
+``efundpay_client``
+    an ``efundpay.EFundPay`` pointed at ``efundpay_fake``, closed after the test.
+``async_efundpay_client``
+    an ``efundpay.AsyncEFundPay`` pointed at ``efundpay_fake``, for tests marked
+    ``pytest.mark.anyio``.
+
+The fake shares no code with the SDK's client, on purpose: it is an independent check of
+what goes over the wire.  v3 toggles ignore ``idempotency-key`` (the real API documents no
+idempotency for them), so a toggle replayed after an applied failure really flips twice.
+"""
+
+from __future__ import annotations
+
+from ._fake import FakeEFundPay
+from ._faults import MalformedKind, Operation, RandomFaultKind
+from ._log import RecordedRequest
+from ._records import (
+    CancellationDetails,
+    FakeCustomer,
+    FakeSubscription,
+    PauseCollection,
+    RecurringPayment,
+    StatusChange,
+)
+
+__all__ = [
+    "CancellationDetails",
+    "FakeCustomer",
+    "FakeEFundPay",
+    "FakeSubscription",
+    "MalformedKind",
+    "Operation",
+    "PauseCollection",
+    "RandomFaultKind",
+    "RecordedRequest",
+    "RecurringPayment",
+    "StatusChange",
+]

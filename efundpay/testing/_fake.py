@@ -1,0 +1,282 @@
+"""``FakeEFundPay``: the public face of the test kit, wiring state, faults, log and server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from ._faults import FaultInjection, FaultQueue
+from ._handler import FakeHandler
+from ._idempotency import IdempotencyStore
+from ._log import RecordedRequest, RequestLog
+from ._records import FakeCustomer, FakeSubscription, utc_now
+from ._server import BackgroundServer, LoopServer
+from ._state import FakeState
+
+__all__ = ["FakeEFundPay"]
+
+
+class FakeEFundPay(FaultInjection):
+    """A stateful eFundPay on ``127.0.0.1``: real HTTP, the API's rules, injectable faults.
+
+    Async tests run it on their own event loop; sync code runs it on a thread of its own::
+
+        async with FakeEFundPay() as fake:
+            async with AsyncEFundPay(**fake.client_kwargs()) as client:
+                await client.customers.toggle("cus_123")
+            assert fake.customer("cus_123").is_active is False
+
+        with FakeEFundPay() as fake:
+            fake.fail_next(503, operation="subscriptions.status", apply=True)
+            ...
+
+    With ``sample_data`` (the default) it holds ``cus_123`` (active, card bound, monthly
+    ``recurringPayment``), ``cus_tokenized`` (no ``recurringPayment``) and the active
+    subscription ``sub_1234567890abcdef`` shaped like the docs' example.  ``legacy_v3``
+    renders v3 customers as older docs show them: ``isActive`` a string ``"true"``/``"false"``
+    and ``recurringTarget`` a number.  ``clock`` replaces the fake's notion of now.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str = "sk_test_fake",
+        merchant_account_id: str = "acct_fake",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        sample_data: bool = True,
+        legacy_v3: bool = False,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self._api_key = api_key
+        self._merchant_account_id = merchant_account_id
+        self._host = host
+        self._port = port
+        self.legacy_v3 = legacy_v3
+        self._state = FakeState(merchant_account_id=merchant_account_id, clock=clock or utc_now)
+        self._faults = FaultQueue()
+        self._log = RequestLog()
+        self._handler = FakeHandler(
+            state=self._state,
+            faults=self._faults,
+            log=self._log,
+            idempotency=IdempotencyStore(),
+            api_key=api_key,
+            merchant_account_id=merchant_account_id,
+            legacy_v3=legacy_v3,
+        )
+        self._loop_server: LoopServer | None = None
+        self._background: BackgroundServer | None = None
+        self._bound_port: int | None = None
+        if sample_data:
+            self._add_sample_data()
+
+    def _add_sample_data(self) -> None:
+        self.add_customer("cus_123")
+        self.add_customer(
+            "cus_tokenized",
+            tokenized=True,
+            email="token@example.com",
+            product_name="Pay as you go",
+            product_description="Tokenized card for one-off charges",
+        )
+        self.add_subscription("sub_1234567890abcdef")
+
+    # -- where it is -------------------------------------------------------------------------
+
+    @property
+    def api_key(self) -> str:
+        """The only API key this fake accepts (``Authorization: Bearer <api_key>``)."""
+        return self._api_key
+
+    @property
+    def merchant_account_id(self) -> str:
+        """The merchant account v4 calls must name in ``x-merchant-account-id``."""
+        return self._merchant_account_id
+
+    @property
+    def running(self) -> bool:
+        """Whether the server is currently accepting connections."""
+        return self._bound_port is not None
+
+    @property
+    def port(self) -> int:
+        """The bound TCP port; ``RuntimeError`` when not running."""
+        if self._bound_port is None:
+            raise RuntimeError("FakeEFundPay is not running: use `with`, `async with` or start()")
+        return self._bound_port
+
+    @property
+    def url(self) -> str:
+        """The base URL to give a client, e.g. ``"http://127.0.0.1:54321"``."""
+        # A wildcard bind is reached through loopback (which the SDK accepts over http).
+        host = "127.0.0.1" if self._host in ("", "0.0.0.0") else self._host  # noqa: S104
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}"
+
+    def client_kwargs(self) -> dict[str, str]:
+        """Keyword arguments that point an ``EFundPay``/``AsyncEFundPay`` at this fake::
+
+        client = EFundPay(**fake.client_kwargs())
+        """
+        return {
+            "api_key": self._api_key,
+            "merchant_account_id": self._merchant_account_id,
+            "base_url": self.url,
+        }
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> Self:
+        """Serve on a daemon thread with its own event loop; returns once it accepts.
+
+        ``RuntimeError`` if already running.  Pair with :meth:`stop` (or use ``with``).
+        """
+        self._check_not_running()
+        background = BackgroundServer(self._handler, self._host, self._port)
+        self._bound_port = background.start_thread()
+        self._background = background
+        return self
+
+    def stop(self) -> None:
+        """Stop a threaded server and join its thread; a no-op when not running."""
+        if self._loop_server is not None:
+            raise RuntimeError("this fake runs on an event loop: use `await fake.astop()`")
+        background, self._background = self._background, None
+        self._bound_port = None
+        if background is not None:
+            background.stop()
+
+    async def astart(self) -> Self:
+        """Serve on the running event loop (what ``async with`` does)."""
+        self._check_not_running()
+        self._loop_server = await LoopServer.open(self._handler, self._host, self._port)
+        self._bound_port = self._loop_server.port
+        return self
+
+    async def astop(self) -> None:
+        """Stop the server, however it was started; a no-op when not running."""
+        loop_server, self._loop_server = self._loop_server, None
+        if loop_server is not None:
+            self._bound_port = None
+            await loop_server.close()
+        elif self._background is not None:
+            # Joining the server thread blocks; keep the caller's loop responsive meanwhile.
+            await asyncio.to_thread(self.stop)
+
+    def serve_forever(self, on_ready: Callable[[FakeEFundPay], None] | None = None) -> None:
+        """Serve in the calling thread until Ctrl-C (or :meth:`stop` from another thread).
+
+        Prints nothing; ``on_ready(fake)`` is called once the port is bound, e.g. to print
+        :attr:`url`.  Returns normally after Ctrl-C, with the server closed::
+
+            FakeEFundPay(port=8080).serve_forever(lambda fake: print(fake.url))
+        """
+        self._check_not_running()
+        background = BackgroundServer(self._handler, self._host, self._port)
+        self._background = background
+
+        def ready(port: int) -> None:
+            self._bound_port = port
+            if on_ready is not None:
+                on_ready(self)
+
+        try:
+            background.run_blocking(ready)
+        finally:
+            self._background = None
+            self._bound_port = None
+
+    def _check_not_running(self) -> None:
+        if self._loop_server is not None or self._background is not None:
+            raise RuntimeError("FakeEFundPay is already running")
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> Self:
+        return await self.astart()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.astop()
+
+    # -- state -------------------------------------------------------------------------------
+
+    def add_customer(
+        self,
+        customer_id: str | None = None,
+        *,
+        is_active: bool = True,
+        card_bound: bool = True,
+        tokenized: bool = False,
+        **fields: Any,
+    ) -> str:
+        """Add a v3 customer and return its id (``cus_<hex>`` when not given).
+
+        ``fields`` set any :class:`FakeCustomer` attribute: ``email="a@b.c"``,
+        ``recurring_payment={"recurring_interval": "WEEKLY", "recurring_target": "3"}``,
+        ``extra={"newField": 1}`` (raw keys added to the rendered item).  A customer with
+        ``card_bound=False`` cannot be toggled (``400 CARD_NOT_BOUND``)::
+
+            cid = fake.add_customer(is_active=False, card_bound=False)
+        """
+        return self._state.add_customer(
+            customer_id,
+            is_active=is_active,
+            card_bound=card_bound,
+            tokenized=tokenized,
+            fields=fields,
+        )
+
+    def add_subscription(
+        self, subscription_id: str | None = None, *, status: str = "active", **fields: Any
+    ) -> str:
+        """Add a v4 subscription (shaped like the docs' example) and return its id.
+
+        ``status`` is any of ``active|paused|cancelled|past_due|failed``; ``fields`` set any
+        :class:`FakeSubscription` attribute (``metadata={"plan": "gold"}``,
+        ``plan={..., "interval": "week"}``, ``extra={"new_field": 1}``)::
+
+            sid = fake.add_subscription(status="past_due")
+        """
+        return self._state.add_subscription(subscription_id, status=status, fields=fields)
+
+    def customer(self, customer_id: str) -> FakeCustomer:
+        """A snapshot of a customer now (``.is_active``, ``.toggle_count``…); ``KeyError``
+        when unknown."""
+        return self._state.customer(customer_id)
+
+    def subscription(self, subscription_id: str) -> FakeSubscription:
+        """A snapshot of a subscription now (``.status``, ``.history``…); ``KeyError`` when
+        unknown."""
+        return self._state.subscription(subscription_id)
+
+    # -- request log -------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received so far, oldest first (a copy)::
+
+        assert [r.applied for r in fake.requests] == [True, False]
+        """
+        return self._log.snapshot()
+
+    def clear_requests(self) -> None:
+        """Forget the requests received so far."""
+        self._log.clear()
