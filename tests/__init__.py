@@ -1,0 +1,1 @@
+"""The efundpay test suite."""

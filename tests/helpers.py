@@ -1,0 +1,124 @@
+"""Small builders shared by the unit tests (not fixtures: plain functions are easier to read)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from efundpay import AsyncEFundPay, HTTPRequest, HTTPResponse, MockTransport, RetryPolicy
+from efundpay._transport import Handler
+
+API_KEY = "sk_test_unit_0123456789abcdef"
+MERCHANT = "acct_unit"
+
+# Retries without waiting, so retry tests take no time.
+NO_WAIT = RetryPolicy(initial_backoff=0.0, max_backoff=0.0)
+
+SEED_SUBSCRIPTION: dict[str, Any] = {
+    "id": "sub_1234567890abcdef",
+    "object": "subscription",
+    "status": "paused",
+    "pause_collection": {"behavior": "mark_uncollectible", "resume_at": "2024-03-01T00:00:00Z"},
+    "paused_at": "2024-01-20T14:22:00Z",
+    "customer": {
+        "id": "cus_abc123",
+        "display_name": "John Doe",
+        "external_identifier": "customer-12345",
+        "first_name": "John",
+        "last_name": "Doe",
+        "email_address": "john@example.com",
+        "phone_number": "+1234567890",
+        "account_number": "123456789",
+    },
+    "plan": {
+        "name": "Basic Monthly",
+        "currency": "USD",
+        "amount": 1000,
+        "interval": "month",
+        "trial_period_days": 14,
+        "billing_cycle_anchor": "immediate",
+    },
+    "payment_method": {
+        "token_id": "tok_a1b2c3d4",
+        "type": "card",
+        "card": {"number": "4111111111111111", "expiration_date": "12/27", "security_code": "123"},
+    },
+    "current_period_start": "2024-01-15T10:30:00Z",
+    "current_period_end": "2024-02-15T10:30:00Z",
+    "next_billing_date": None,
+    "livemode": False,
+}
+
+SEED_CUSTOMER: dict[str, Any] = {
+    "id": "cus_123",
+    "merchantId": "mer_1",
+    "storeId": "store_1",
+    "label": "411111******1111",
+    "email": "jane@example.com",
+    "countryCode": "US",
+    "phoneNumber": "+15550100",
+    "productName": "Pro plan",
+    "productDescription": "Monthly pro plan",
+    "isActive": False,
+    "createdAt": "2024-01-15T10:30:00Z",
+    "updatedAt": "2024-01-20T14:22:00Z",
+    "clientKey": "ck_live_secret_value",
+    "redirectUrl": "https://merchant.example/return",
+    "notifyUrl": "https://merchant.example/notify",
+    "paymentUrl": "https://pay.example/bind",
+    "recurringPayment": {
+        "amount": 1999,
+        "currency": "USD",
+        "recurringInterval": "MONTHLY",
+        "recurringTarget": "1",
+        "recurringRepetition": 12,
+    },
+}
+
+
+def envelope(
+    item: Any = None, code: str = "SUCCESS", error: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A v3 response envelope."""
+    return {"item": item, "code": code, "error": error}
+
+
+Responder = Callable[[HTTPRequest], HTTPResponse]
+
+
+def scripted(*answers: HTTPResponse | Exception) -> Responder:
+    """A handler that gives each answer in turn (raising exceptions), then fails loudly."""
+    queue = list(answers)
+
+    def handler(request: HTTPRequest) -> HTTPResponse:
+        if not queue:
+            raise AssertionError(f"unexpected extra request: {request.method} {request.url}")
+        answer = queue.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    return handler
+
+
+def ok_subscription(**changes: Any) -> HTTPResponse:
+    return HTTPResponse.from_json(200, {**SEED_SUBSCRIPTION, **changes})
+
+
+def ok_customer(**changes: Any) -> HTTPResponse:
+    return HTTPResponse.from_json(200, envelope({**SEED_CUSTOMER, **changes}))
+
+
+def mock_client(handler: Handler, **options: Any) -> tuple[AsyncEFundPay, MockTransport]:
+    transport = MockTransport(handler)
+    options.setdefault("retry", NO_WAIT)
+    client = AsyncEFundPay(
+        api_key=API_KEY, merchant_account_id=MERCHANT, transport=transport, **options
+    )
+    return client, transport
+
+
+def body_of(request: HTTPRequest) -> Any:
+    assert request.content is not None
+    return json.loads(request.content)
