@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypedDict
 
 from ._faults import FaultInjection, FaultQueue
 from ._handler import FakeHandler
@@ -17,6 +17,14 @@ from ._server import BackgroundServer, LoopServer
 from ._state import FakeState
 
 __all__ = ["FakeEFundPay"]
+
+
+class ClientKwargs(TypedDict):
+    """What :meth:`FakeEFundPay.client_kwargs` returns: a client's connection settings."""
+
+    api_key: str
+    merchant_account_id: str
+    base_url: str
 
 
 class FakeEFundPay(FaultInjection):
@@ -117,16 +125,16 @@ class FakeEFundPay(FaultInjection):
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}"
 
-    def client_kwargs(self) -> dict[str, str]:
+    def client_kwargs(self) -> ClientKwargs:
         """Keyword arguments that point an ``EFundPay``/``AsyncEFundPay`` at this fake::
 
         client = EFundPay(**fake.client_kwargs())
         """
-        return {
-            "api_key": self._api_key,
-            "merchant_account_id": self._merchant_account_id,
-            "base_url": self.url,
-        }
+        return ClientKwargs(
+            api_key=self._api_key,
+            merchant_account_id=self._merchant_account_id,
+            base_url=self.url,
+        )
 
     # -- lifecycle ---------------------------------------------------------------------------
 
