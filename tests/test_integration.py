@@ -163,9 +163,11 @@ async def test_the_session_is_created_lazily_inside_the_running_loop(fake: FakeE
     client = AsyncEFundPay(**fake.client_kwargs())
     transport = client._transport
     assert isinstance(transport, efundpay.AiohttpTransport)
-    assert transport._session is None
+    sessions = [transport._session]
     await client.customers.toggle("cus_123")
-    assert transport._session is not None  # type: ignore[unreachable]  # set by the call
+    sessions.append(transport._session)
+    assert sessions[0] is None
+    assert sessions[1] is not None
     await client.aclose()
     await client.aclose()  # idempotent
 
