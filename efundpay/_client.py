@@ -27,6 +27,7 @@ from ._errors import (
     APITimeoutError,
     ConfigurationError,
 )
+from ._instrumentation import active as active_instrumentation
 from ._logging import configure_from_env, logger
 from ._redact import redact_json, redact_text
 from ._request import APIRequest
@@ -234,7 +235,15 @@ class AsyncEFundPay:
     # -- the pipeline ----------------------------------------------------------------------
 
     async def _request(self, request: APIRequest[T]) -> T:
-        """Run one call: every attempt, every retry decision, and the decoding."""
+        """Run one call, inside the installed instrumentation's scope when there is one."""
+        instrumentation = active_instrumentation()
+        if instrumentation is None:  # the default: no wrapper, no cost beyond this check
+            return await self._run(request, self._transport)
+        with instrumentation.call(request) as scope:
+            return await self._run(request, scope.transport(self._transport))
+
+    async def _run(self, request: APIRequest[T], transport: Transport) -> T:
+        """Every attempt of one call, every retry decision, and the decoding."""
         config = self._config
         url = config.base_url + request.path
         headers = self._headers[request.api]
@@ -259,7 +268,7 @@ class AsyncEFundPay:
                 )
             started = time.perf_counter()
             try:
-                response = await self._transport.handle_request(
+                response = await transport.handle_request(
                     HTTPRequest(request.method, url, headers, content, timeout)
                 )
             except TransportError as exc:
@@ -360,8 +369,7 @@ class AsyncEFundPay:
                 if not request.idempotent
                 else _idempotent_unknown(request.idempotency_key)
             )
-            error.message += note
-            error.args = (error.message,)
+            error.add_detail(note)
         return error
 
 
