@@ -305,7 +305,7 @@ class AsyncEFundPay:
                 request.operation,
                 delay,
                 attempt,
-                error.message,
+                error,
             )
             await anyio.sleep(delay)
 

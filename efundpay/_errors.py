@@ -79,7 +79,9 @@ class APIError(EFundPayError):
     """Something happened while talking to eFundPay.
 
     Attributes:
-        message: a readable description, never containing the API key.
+        message: what went wrong, never containing the API key.  For an
+            :class:`APIStatusError` it is eFundPay's own message; ``str(error)`` adds the
+            status, the code, the operation and the request id.
         method, url: the request that failed.
         idempotency_key: the key every attempt carried (v4 status changes), else ``None``.
         outcome_unknown: ``True`` when the request may have been applied even though the
@@ -103,8 +105,9 @@ class APIError(EFundPayError):
         idempotency_key: str | None = None,
         outcome_unknown: bool = False,
         attempts: int = 1,
+        text: str | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message if text is None else text)
         self.message = message
         self.method = method
         self.url = url
@@ -113,7 +116,11 @@ class APIError(EFundPayError):
         self.attempts = attempts
 
     def __str__(self) -> str:
-        return self.message
+        return str(self.args[0])
+
+    def add_detail(self, detail: str) -> None:
+        """Append a sentence to what ``str(error)`` says (the SDK's own guidance)."""
+        self.args = (f"{self.args[0]}{detail}",)
 
 
 class APIConnectionError(APIError):
@@ -169,7 +176,7 @@ class APIStatusError(APIError):
     Attributes:
         status_code: the HTTP status (a v3 envelope error may come with 200).
         code: eFundPay's error code, e.g. ``"EXCEEDED_LIMIT"``, when the body has one.
-        message: eFundPay's message, or a description of the status.
+        message: eFundPay's message, or the status's reason phrase when it sent none.
         debug: the sandbox-only debug text of a v3 error, when present.
         details: any ``details``/``errors`` value the body carried.
         request_id: the ``x-request-id`` response header; quote it to eFundPay support.

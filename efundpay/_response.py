@@ -80,11 +80,15 @@ def _invalid(
         status_code=response.status_code,
         headers=response.headers,
         body=redact_text(response.text, secrets),
-        request_id=response.headers.get("x-request-id"),
+        request_id=_request_id(response),
         method=request.method,
         url=url,
         idempotency_key=request.idempotency_key,
     )
+
+
+def _request_id(response: HTTPResponse) -> str | None:
+    return response.headers.get("x-request-id") or response.headers.get("request-id")
 
 
 def _text(value: object) -> str | None:
@@ -112,7 +116,13 @@ def error_fields(body: object) -> tuple[str | None, str | None, str | None, Any]
     if not isinstance(body, Mapping):
         return None, None, None, body if isinstance(body, list) else None
     nested = body.get("error")
-    inner: Mapping[str, Any] = nested if isinstance(nested, Mapping) else {}
+    listed = body.get("errors")
+    if isinstance(nested, Mapping):
+        inner: Mapping[str, Any] = nested
+    elif isinstance(listed, list) and listed and isinstance(listed[0], Mapping):
+        inner = listed[0]  # a list of errors: the first one speaks for the response
+    else:
+        inner = {}
     code = _first(inner.get("code"), inner.get("type"), body.get("code"), body.get("error_code"))
     if code == "SUCCESS":
         code = None
@@ -123,6 +133,7 @@ def error_fields(body: object) -> tuple[str | None, str | None, str | None, Any]
         body.get("message"),
         body.get("detail"),
         body.get("error_description"),
+        body.get("reason"),
         body.get("title"),
     )
     debug = _first(inner.get("debug"), body.get("debug"))
@@ -130,10 +141,9 @@ def error_fields(body: object) -> tuple[str | None, str | None, str | None, Any]
         (
             value
             for value in (
-                inner.get("details"),
-                inner.get("errors"),
                 body.get("details"),
                 body.get("errors"),
+                inner.get("details"),
             )
             if value is not None
         ),
@@ -160,7 +170,7 @@ def _status_error(
         reason = http.HTTPStatus(status).phrase
     except ValueError:
         reason = "HTTP error"
-    request_id = response.headers.get("x-request-id")
+    request_id = _request_id(response)
     summary = f"{reason} ({status})"
     if code:
         summary += f": {code}"
@@ -169,10 +179,11 @@ def _status_error(
     summary += f" [{request.operation}"
     summary += f", request_id={request_id}]" if request_id else "]"
     return status_error_class(status, code)(
-        redact_text(summary, secrets),
+        redact_text(message or reason, secrets),
+        text=redact_text(summary, secrets),
         status_code=status,
         code=code,
-        debug=debug,
+        debug=redact_text(debug, secrets) if debug else None,
         details=details,
         request_id=request_id,
         body=body,

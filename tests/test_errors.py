@@ -60,19 +60,29 @@ async def test_the_http_status_picks_the_error_class(
         {"code": "not_found", "message": "No such subscription", "debug": "d"},
         {"error": {"type": "not_found", "detail": "No such subscription"}, "debug": "d"},
         {"error_code": "not_found", "detail": "No such subscription", "debug": "d"},
+        {"errors": [{"code": "not_found", "message": "No such subscription"}], "debug": "d"},
+        {"status": "error", "code": "not_found", "reason": "No such subscription", "debug": "d"},
     ],
 )
 async def test_error_bodies_of_any_plausible_shape_are_read(body: dict[str, Any]) -> None:
     error = await _pause_error(HTTPResponse.from_json(404, body, headers={"x-request-id": "req_9"}))
     assert isinstance(error, efundpay.NotFoundError)
-    assert (error.code, error.message.split(" - ")[1].split(" [")[0]) == (
-        "not_found",
-        "No such subscription",
-    )
+    assert error.code == "not_found"
+    assert error.message == "No such subscription"
     assert error.debug == "d"
     assert error.request_id == "req_9"
     assert error.body == body
-    assert "request_id=req_9" in str(error)
+    assert str(error) == (
+        "Not Found (404): not_found - No such subscription [subscriptions.pause, request_id=req_9]"
+    )
+
+
+async def test_an_error_without_a_message_is_described_by_its_status() -> None:
+    error = await _pause_error(HTTPResponse.from_json(503, {}, headers={"request-id": "req_2"}))
+    assert error.message == "Service Unavailable"
+    assert isinstance(error, efundpay.APIStatusError)
+    assert error.code is None
+    assert error.request_id == "req_2"
 
 
 async def test_a_plain_string_error_and_details_are_kept() -> None:
