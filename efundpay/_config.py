@@ -62,6 +62,12 @@ def _check_seconds(instance: object, attribute: attrs.Attribute[Any], value: obj
         raise ValueError(f"{attribute.name} must be a positive, finite number of seconds")
 
 
+def _check_total(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        raise ValueError("total must be a number of seconds: every attempt needs a bound")
+    _check_seconds(instance, attribute, value)
+
+
 @attrs.frozen
 class Timeout:
     """Time limits for one attempt of a call.
@@ -77,7 +83,7 @@ class Timeout:
     Timeout(total=10, connect=2, read=None)
     """
 
-    total: float = attrs.field(default=30.0, validator=_check_seconds)
+    total: float = attrs.field(default=30.0, validator=_check_total)
     connect: float | None = attrs.field(default=10.0, validator=_check_seconds)
     read: float | None = attrs.field(default=None, validator=_check_seconds)
 

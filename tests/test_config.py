@@ -147,6 +147,11 @@ def test_bad_call_settings_are_configuration_errors(options: dict[str, object]) 
         AsyncEFundPay(api_key=API_KEY, merchant_account_id=MERCHANT, **options)  # type: ignore[arg-type]
 
 
+def test_an_attempt_can_never_be_unbounded() -> None:
+    with pytest.raises(ValueError, match="every attempt needs a bound"):
+        Timeout(total=None)  # type: ignore[arg-type]
+
+
 def test_a_number_timeout_bounds_the_whole_attempt() -> None:
     client = AsyncEFundPay(api_key=API_KEY, merchant_account_id=MERCHANT, timeout=2.5)
     assert client.timeout == Timeout(total=2.5, connect=2.5)
