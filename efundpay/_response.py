@@ -21,7 +21,7 @@ from ._request import APIRequest
 from ._retry import parse_retry_after
 from ._transport import HTTPResponse
 
-__all__ = ["read_response"]
+__all__ = ["read_response", "request_id_of"]
 
 T = TypeVar("T")
 
@@ -80,14 +80,15 @@ def _invalid(
         status_code=response.status_code,
         headers=response.headers,
         body=redact_text(response.text, secrets),
-        request_id=_request_id(response),
+        request_id=request_id_of(response),
         method=request.method,
         url=url,
         idempotency_key=request.idempotency_key,
     )
 
 
-def _request_id(response: HTTPResponse) -> str | None:
+def request_id_of(response: HTTPResponse) -> str | None:
+    """eFundPay's id for the request (``x-request-id``, or ``request-id``), if it sent one."""
     return response.headers.get("x-request-id") or response.headers.get("request-id")
 
 
@@ -170,7 +171,7 @@ def _status_error(
         reason = http.HTTPStatus(status).phrase
     except ValueError:
         reason = "HTTP error"
-    request_id = _request_id(response)
+    request_id = request_id_of(response)
     summary = f"{reason} ({status})"
     if code:
         summary += f": {code}"

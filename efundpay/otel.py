@@ -17,7 +17,7 @@ Attributes, on the call span and on each attempt span:
 ``efundpay.attempt``          attempt spans: 1 for the first attempt, 2 for the first retry…
 ``efundpay.attempts``         call span: how many attempts the call made
 ``http.response.status_code`` the HTTP status (on the call span: of the last attempt)
-``efundpay.request_id``       eFundPay's ``x-request-id`` (on the call span: of the last one)
+``efundpay.request_id``       eFundPay's request id (on the call span: of the last attempt)
 ``error.type``                the exception class, or the HTTP status of a failed attempt
 ``efundpay.outcome_unknown``  call span, on failure: the change may have been applied
 ``efundpay.error.code``       call span, on an API error: eFundPay's error code
@@ -42,6 +42,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from . import _instrumentation
 from ._errors import APIError, APIStatusError
 from ._request import APIRequest
+from ._response import request_id_of
 from ._transport import HTTPRequest, HTTPResponse, Transport, TransportError
 from ._version import __version__
 
@@ -140,7 +141,7 @@ class _TracedTransport:
                 span.set_status(Status(StatusCode.ERROR, type(exc).__qualname__))
                 raise
             scope.status_code = response.status_code
-            scope.request_id = response.headers.get("x-request-id")
+            scope.request_id = request_id_of(response)
             span.set_attribute(STATUS_CODE, response.status_code)
             if scope.request_id is not None:
                 span.set_attribute(REQUEST_ID, scope.request_id)
@@ -180,7 +181,7 @@ def _mark_failed(span: trace.Span, exc: BaseException) -> None:
             span.set_attribute(ERROR_CODE, exc.code)
         # The SDK's messages are redacted (no API key, no card number): safe to record.
         span.record_exception(exc)
-        span.set_status(Status(StatusCode.ERROR, exc.message))
+        span.set_status(Status(StatusCode.ERROR, str(exc)))
     else:
         # Cancellation, or an exception from a user's on_retry hook: name it, record nothing.
         span.set_status(Status(StatusCode.ERROR, type(exc).__qualname__))
