@@ -206,8 +206,10 @@ class AiohttpTransport:
         # touch: closing them here would disturb the parent's live connections (and its
         # epoll set).  Detach the session so nothing tries, and start afresh in this process.
         if self._session is not None:
+            # Keep the connector too: detached and unreferenced, it would be finalized here
+            # and close the parent's pooled connections through the parent's event loop.
+            _FORK_ORPHANS.append((self._session, self._session.connector))
             self._session.detach()
-            _FORK_ORPHANS.append(self._session)
         self._session = None
         self._loop = None
         self._pid = os.getpid()
@@ -279,7 +281,7 @@ class AiohttpTransport:
 
 
 # Sessions inherited across fork(): kept referenced so their finalizers never run here.
-_FORK_ORPHANS: list[aiohttp.ClientSession] = []
+_FORK_ORPHANS: list[tuple[aiohttp.ClientSession, aiohttp.BaseConnector | None]] = []
 
 
 Handler = Callable[[HTTPRequest], HTTPResponse | Awaitable[HTTPResponse]]
