@@ -26,6 +26,7 @@ from ._errors import (
     UnprocessableEntityError,
 )
 from ._retry import RetryEvent, RetryPolicy
+from ._sync import EFundPay
 from ._transport import (
     AiohttpTransport,
     HTTPRequest,
@@ -71,6 +72,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "Customer",
+    "EFundPay",
     "EFundPayError",
     "Environment",
     "HTTPRequest",

@@ -1,0 +1,292 @@
+"""The event loop behind the sync client: one anyio blocking portal per ``EFundPay``.
+
+``EFundPay`` runs the very coroutines of ``AsyncEFundPay`` on a private event loop, in a
+daemon thread started by the first call, and blocks the calling thread until each returns.
+The wrapped async client and its aiohttp session live on that loop.  What follows from it:
+
+- Any number of threads may share one client: each call becomes a task on the one loop,
+  and the tasks share one connection pool.
+- Calling from inside a running event loop (a Jupyter cell, code under ``asyncio.run``)
+  works and cannot deadlock: the caller's loop is blocked for the call, but the work happens
+  on the runner's loop, which waits on nothing of the caller's.  Async code should still
+  ``await`` ``AsyncEFundPay``: a blocking call stalls every other task of the caller's loop.
+  There is deliberately no warning for it, because a notebook cell is legitimate use.
+- Exceptions raised on the loop reach the caller as they are: the same object, so the same
+  class and attributes as from the async client.
+- After ``os.fork()`` the child starts its own thread, loop and session on its first call;
+  what it inherited from the parent is left untouched (see :class:`_ForkSafeSelector`).
+- ``close()`` closes the async client on the loop, then stops the loop and joins the thread.
+  A ``weakref.finalize`` does the same when a forgotten client is garbage-collected or the
+  interpreter exits, so exit never hangs and aiohttp never reports an unclosed session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import os
+import selectors
+import threading
+import weakref
+from collections.abc import Awaitable, Callable
+from typing import Any, Final, ParamSpec, TypeVar
+
+from anyio.from_thread import BlockingPortal
+
+__all__ = ["Runner"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# How long closing may wait for the loop (the session's close, then the thread's exit).
+# Bounded so that a wedged loop can never hang interpreter exit; the thread is a daemon.
+_CLOSE_TIMEOUT: Final = 5.0
+
+_CLOSED_MESSAGE: Final = "the client is closed; create a new one"
+
+
+class _ForkSafeSelector(selectors.DefaultSelector):
+    """The default selector, inert in a forked child.
+
+    An epoll set is shared between the parent and a child after ``fork()``.  When the child
+    drops what it inherited (aiohttp closing the parent's pooled connections, say), the
+    loop would *unregister* those sockets, and that removes them from the parent's set too:
+    the parent's next response on such a socket would never be noticed, and its call would
+    time out.  In a child this selector has no registrations and accepts none, so nothing
+    inherited can touch the parent's loop.  (kqueue is not inherited; poll/select keep no
+    kernel state: only epoll needs this, but it costs nothing elsewhere.)
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._owner_pid = os.getpid()
+
+    def _check_owner(self, fileobj: Any) -> None:
+        if os.getpid() != self._owner_pid:
+            raise KeyError(f"{fileobj!r}: this event loop belongs to the parent process")
+
+    def get_key(self, fileobj: Any) -> selectors.SelectorKey:
+        """The registration of ``fileobj``; none exist in a forked child."""
+        self._check_owner(fileobj)
+        return super().get_key(fileobj)
+
+    def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
+        """Register ``fileobj``; refused in a forked child."""
+        self._check_owner(fileobj)
+        return super().register(fileobj, events, data)
+
+    def unregister(self, fileobj: Any) -> selectors.SelectorKey:
+        """Unregister ``fileobj``; in a forked child there is nothing of ours to remove."""
+        self._check_owner(fileobj)
+        return super().unregister(fileobj)
+
+    def modify(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
+        """Change the registration of ``fileobj``; refused in a forked child."""
+        self._check_owner(fileobj)
+        return super().modify(fileobj, events, data)
+
+
+def _new_loop() -> asyncio.AbstractEventLoop:
+    if not hasattr(os, "fork"):
+        return asyncio.new_event_loop()
+    return asyncio.SelectorEventLoop(_ForkSafeSelector())
+
+
+def _serve(
+    ready: concurrent.futures.Future[tuple[BlockingPortal, asyncio.AbstractEventLoop]],
+) -> None:
+    """The runner thread: an event loop whose main task is a blocking portal."""
+
+    async def main() -> None:
+        async with BlockingPortal() as portal:
+            ready.set_result((portal, asyncio.get_running_loop()))
+            await portal.sleep_until_stopped()
+
+    try:
+        # asyncio.Runner also shuts down async generators and the default executor (used
+        # for DNS lookups) before closing the loop.
+        with asyncio.Runner(loop_factory=_new_loop) as runner:
+            runner.run(main())
+    except BaseException as exc:
+        if not ready.done():
+            ready.set_exception(exc)
+        raise
+
+
+def _ignore_errors(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """Exception handler for a loop inherited across fork(): its objects are the parent's."""
+
+
+# What a forked child inherited from its parent's runners: kept referenced so that nothing
+# finalizes it here (it belongs to the parent, and finalizing it could act on the parent's
+# sockets).
+_FORK_ORPHANS: list[object] = []
+
+
+class _State:
+    """Everything a runner owns, apart from the runner: what its finalizer closes."""
+
+    def __init__(self, on_close: Callable[[], Awaitable[None]]) -> None:
+        self._on_close = on_close
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self._portal: BlockingPortal | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self.closed = False
+        _LIVE_STATES.add(self)
+
+    @property
+    def thread(self) -> threading.Thread | None:
+        """The loop's thread, once started."""
+        return self._thread
+
+    def portal(self) -> BlockingPortal:
+        """The running portal, started on first use (and again in a forked child)."""
+        portal = self._portal
+        if portal is not None and self._pid == os.getpid():
+            return portal
+        with self._lock:
+            if self._pid != os.getpid():
+                self.forget_parent()
+            if self.closed:
+                raise RuntimeError(_CLOSED_MESSAGE)
+            if self._portal is None:
+                self._start()
+            assert self._portal is not None
+            return self._portal
+
+    def _start(self) -> None:
+        ready: concurrent.futures.Future[tuple[BlockingPortal, asyncio.AbstractEventLoop]]
+        ready = concurrent.futures.Future()
+        thread = threading.Thread(
+            target=_serve, args=(ready,), name=f"efundpay-sync-{id(self):x}", daemon=True
+        )
+        thread.start()
+        self._portal, self._loop = ready.result()
+        self._thread = thread
+
+    def forget_parent(self) -> None:
+        """In a forked child: drop the parent's thread, loop and portal, without using them.
+
+        The thread does not exist here; the loop and its sockets are the parent's.  A fresh
+        portal starts on the next call, and the transport opens a fresh session on it.
+        """
+        if self._loop is not None:
+            self._loop.set_exception_handler(_ignore_errors)
+            _FORK_ORPHANS.append((self._portal, self._loop, self._thread))
+        self._portal = self._loop = self._thread = None
+        # A lock held by another parent thread at fork time would stay locked forever here.
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+
+    def close(self) -> None:
+        """Close the async client on the loop, stop the loop, join the thread.  Idempotent."""
+        with self._lock:
+            if self._pid != os.getpid():
+                self.forget_parent()
+            self.closed = True
+            portal, loop, thread = self._portal, self._loop, self._thread
+            self._portal = self._loop = self._thread = None
+        if portal is None or loop is None or thread is None:
+            return
+        if threading.current_thread() is thread:
+            # Finalized by the garbage collector on the loop's own thread, which cannot wait
+            # for itself: the loop closes the client and stops once this callback returns.
+            loop.call_soon(_stop_from_inside, loop, portal, self._on_close)
+            return
+        try:
+            portal.start_task_soon(self._on_close).result(_CLOSE_TIMEOUT)
+        finally:
+            # Calls still in flight on other threads are cancelled; they raise RuntimeError.
+            with contextlib.suppress(RuntimeError, concurrent.futures.TimeoutError):
+                portal.start_task_soon(portal.stop, True).result(_CLOSE_TIMEOUT)
+            thread.join(_CLOSE_TIMEOUT)
+
+
+def _stop_from_inside(
+    loop: asyncio.AbstractEventLoop,
+    portal: BlockingPortal,
+    on_close: Callable[[], Awaitable[None]],
+) -> None:
+    async def close_then_stop() -> None:
+        try:
+            await on_close()
+        finally:
+            await portal.stop(cancel_remaining=True)
+
+    _CLOSING_TASKS.add(loop.create_task(close_then_stop()))
+
+
+# Tasks must be referenced until done, or the loop may drop them half-way.
+_CLOSING_TASKS: set[asyncio.Task[None]] = set()
+
+# Every live runner state, so that a forked child can reset them before any thread runs.
+_LIVE_STATES: weakref.WeakSet[_State] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for state in list(_LIVE_STATES):
+        state.forget_parent()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class Runner:
+    """Runs coroutine functions on a private event-loop thread, for blocking callers.
+
+    One runner serves a sync client and its ``with_options`` copies.  ``on_close`` (the
+    wrapped async client's ``aclose``) is awaited on the loop when the runner closes:
+    explicitly, or when the runner is garbage-collected or the interpreter exits.
+
+    >>> runner = Runner(on_close=some_async_client.aclose)  # doctest: +SKIP
+    >>> runner.run(some_async_client.customers.toggle, "cus_123")  # doctest: +SKIP
+    """
+
+    def __init__(self, on_close: Callable[[], Awaitable[None]]) -> None:
+        self._state = _State(on_close)
+        self._finalizer = weakref.finalize(self, self._state.close)
+
+    def run(self, fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Await ``fn(*args, **kwargs)`` on the loop and return its result (or raise).
+
+        Thread-safe.  If the caller is interrupted (``KeyboardInterrupt``), the call is
+        cancelled on the loop instead of running on unattended.
+        """
+
+        async def call() -> T:
+            return await fn(*args, **kwargs)
+
+        try:
+            future = self._state.portal().start_task_soon(call)
+        except RuntimeError:
+            if self._state.closed:
+                raise RuntimeError(_CLOSED_MESSAGE) from None
+            raise
+        try:
+            return future.result()
+        except concurrent.futures.CancelledError:
+            if self._state.closed:
+                raise RuntimeError("the client was closed while this call was running") from None
+            raise
+        except BaseException:
+            future.cancel()  # a no-op when the call itself raised
+            raise
+
+    @property
+    def started(self) -> bool:
+        """Whether the loop thread is running (it starts on the first call)."""
+        thread = self._state.thread
+        return thread is not None and thread.is_alive()
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has run (explicitly or through the finalizer)."""
+        return self._state.closed
+
+    def close(self) -> None:
+        """Close the async client, stop the loop and join its thread.  Idempotent."""
+        self._finalizer()
