@@ -126,9 +126,11 @@ class FakeEFundPay(FaultInjection):
         return f"http://{host}:{self.port}"
 
     def client_kwargs(self) -> ClientKwargs:
-        """Keyword arguments that point an ``EFundPay``/``AsyncEFundPay`` at this fake::
+        """Keyword arguments that point an ``EFundPay``/``AsyncEFundPay`` at this fake.
 
-        client = EFundPay(**fake.client_kwargs())
+        Example::
+
+            client = EFundPay(**fake.client_kwargs())
         """
         return ClientKwargs(
             api_key=self._api_key,
@@ -279,9 +281,11 @@ class FakeEFundPay(FaultInjection):
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """Every request received so far, oldest first (a copy)::
+        """Every request received so far, oldest first (a copy).
 
-        assert [r.applied for r in fake.requests] == [True, False]
+        Example::
+
+            assert [r.applied for r in fake.requests] == [True, False]
         """
         return self._log.snapshot()
 
