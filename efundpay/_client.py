@@ -7,7 +7,6 @@ decode (``_response``) → model.  One place decides each of these; nothing reac
 from __future__ import annotations
 
 import json
-import logging
 import os
 import platform
 import time
@@ -28,15 +27,14 @@ from ._errors import (
     ConfigurationError,
 )
 from ._instrumentation import active as active_instrumentation
-from ._logging import configure_from_env, logger
-from ._redact import redact_json, redact_text
+from ._logging import configure_from_env, log_attempt, log_failed_attempt, logger
+from ._redact import redact_text
 from ._request import APIRequest
 from ._response import read_response
 from ._retry import RetryEvent, RetryPolicy
 from ._transport import (
     AiohttpTransport,
     HTTPRequest,
-    HTTPResponse,
     ResponseTooLargeError,
     Transport,
     TransportError,
@@ -55,8 +53,14 @@ USER_AGENT: Final = (
 
 _TOGGLE_UNKNOWN: Final = (
     " The outcome is unknown: the toggle may have been applied. Do not simply repeat it "
-    "(a second toggle flips the customer back); check the customer's current state first."
+    "(a second toggle flips the customer back); check the customer's current state first "
+    "(isActive in the eFundPay dashboard, or the request_id with eFundPay support) and "
+    "toggle again only if it did not change."
 )
+
+# A transport must honour ``HTTPRequest.timeout``; this margin past it is a backstop for one
+# that does not, so that no attempt (and no deadline) can overrun by more than this.
+_BACKSTOP_GRACE: Final = 0.5
 
 
 def _idempotent_unknown(key: str | None) -> str:
@@ -268,13 +272,21 @@ class AsyncEFundPay:
                 )
             started = time.perf_counter()
             try:
-                response = await transport.handle_request(
-                    HTTPRequest(request.method, url, headers, content, timeout)
-                )
-            except TransportError as exc:
+                with anyio.fail_after(timeout.total + _BACKSTOP_GRACE):
+                    response = await transport.handle_request(
+                        HTTPRequest(request.method, url, headers, content, timeout)
+                    )
+            except (TransportError, TimeoutError) as exc:
+                # A bare TimeoutError is the backstop above, or a transport's own asyncio or
+                # anyio timeout: either way the request may have been sent.
+                if not isinstance(exc, TransportError):
+                    exc = TransportTimeoutError(
+                        f"no response within {timeout.total}s", request_sent=True
+                    )
                 error = self._transport_error(exc, request, url, timeout)
+                log_failed_attempt(request, error, url=url, attempt=attempt, started=started)
             else:
-                _log_attempt(
+                log_attempt(
                     request,
                     response,
                     url=url,
@@ -285,12 +297,8 @@ class AsyncEFundPay:
                 )
                 try:
                     return read_response(response, request, url=url, secrets=self._secrets)
-                except APIStatusError as exc:
+                except (APIStatusError, APIResponseValidationError) as exc:
                     error = exc
-                except APIResponseValidationError as exc:
-                    # A 2xx we cannot read was probably applied.
-                    applied = maybe_applied or 200 <= response.status_code < 300
-                    raise self._finish(exc, request, url, attempt, applied) from None
             maybe_applied = maybe_applied or _may_have_applied(error)
             delay = self._retry_delay(error, request, attempt, deadline_at)
             if delay is None:
@@ -369,13 +377,18 @@ class AsyncEFundPay:
                 if not request.idempotent
                 else _idempotent_unknown(request.idempotency_key)
             )
-            error.add_detail(note)
+            # The note is a sentence of its own, whatever the message ended with.
+            head = str(error).rstrip()
+            error.add_detail(note if head.endswith((".", "]", ")")) else "." + note)
         return error
 
 
 def _may_have_applied(error: APIError) -> bool:
     if isinstance(error, APIConnectionError):
         return error.request_sent
+    if isinstance(error, APIResponseValidationError):
+        # eFundPay answered (2xx, or a body too large to read): the change was probably made.
+        return True
     if isinstance(error, APIStatusError):
         return error.status_code >= 500 or error.status_code == 408
     return False
@@ -394,40 +407,3 @@ def _clamp(timeout: Timeout, deadline_at: float) -> Timeout | None:
         connect=None if timeout.connect is None else min(timeout.connect, remaining),
         read=None if timeout.read is None else min(timeout.read, remaining),
     )
-
-
-def _log_attempt(
-    request: APIRequest[Any],
-    response: HTTPResponse,
-    *,
-    url: str,
-    attempt: int,
-    started: float,
-    sent: bytes | None,
-    secrets: tuple[str, ...],
-) -> None:
-    if not logger.isEnabledFor(logging.INFO):
-        return
-    elapsed_ms = (time.perf_counter() - started) * 1000
-    logger.info(
-        "%s %s -> %d (%s, attempt %d, %.1f ms, request_id=%s)",
-        request.method,
-        url,
-        response.status_code,
-        request.operation,
-        attempt,
-        elapsed_ms,
-        response.headers.get("x-request-id"),
-    )
-    if logger.isEnabledFor(logging.DEBUG):
-        logger.debug("request body: %s", _redacted_body(sent, secrets))
-        logger.debug("response body: %s", _redacted_body(response.content, secrets))
-
-
-def _redacted_body(content: bytes | None, secrets: tuple[str, ...]) -> str:
-    if not content:
-        return "(empty)"
-    try:
-        return json.dumps(redact_json(json.loads(content), secrets))
-    except ValueError:
-        return redact_text(content[:2000].decode("utf-8", errors="replace"), secrets)

@@ -40,6 +40,13 @@ SENSITIVE_KEYS: Final = frozenset(
 # 13-19 digits, optionally grouped by spaces or dashes: a card number (PAN).
 _PAN: Final = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
 _SECRET_KEY: Final = re.compile(r"\bsk_(?:test|live)_[A-Za-z0-9_\-]+")
+_KEY_NAMES: Final = "|".join(sorted(SENSITIVE_KEYS, key=len, reverse=True))
+# A sensitive key's value in JSON text that could not be parsed (an HTML page, a body cut
+# short): ``"clientKey": "ck_…"`` or ``"security_code":123``, the closing quote optional.
+_JSON_PAIR: Final = re.compile(rf'(?i)("(?:{_KEY_NAMES})"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^\s,}}\]]+)')
+# A converter problem about a sensitive field, ``item.clientKey: expected a string, got …``:
+# the offending value is the secret itself.
+_PROBLEM: Final = re.compile(rf"(?i)(?<![\w])((?:{_KEY_NAMES})(?:\[\d+\])?: [^;]*?, got )([^;]*)")
 
 
 def _mask_pan(match: re.Match[str]) -> str:
@@ -47,12 +54,26 @@ def _mask_pan(match: re.Match[str]) -> str:
     return "*" * (len(digits) - 4) + digits[-4:]
 
 
+def _mask_problem(match: re.Match[str]) -> str:
+    # A card number keeps its last four digits, as in a model's repr; anything else goes.
+    value = match.group(2)
+    masked = _PAN.sub(_mask_pan, value) if _PAN.fullmatch(value.strip()) else REDACTED
+    return match.group(1) + masked
+
+
 def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """Remove the given secrets, anything shaped like an eFundPay secret key, and card numbers."""
+    """Remove the given secrets, anything shaped like an eFundPay secret key, card numbers,
+    and the values of sensitive keys written as JSON text or named in a converter problem.
+
+    >>> redact_text('{"clientKey": "ck_123", "amount": 5')
+    '{"clientKey": "[REDACTED]", "amount": 5'
+    """
     for secret in secrets:
         if secret:
             text = text.replace(secret, REDACTED)
     text = _SECRET_KEY.sub(REDACTED, text)
+    text = _JSON_PAIR.sub(rf'\1"{REDACTED}"', text)
+    text = _PROBLEM.sub(_mask_problem, text)
     return _PAN.sub(_mask_pan, text)
 
 

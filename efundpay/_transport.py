@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import math
 import os
 import ssl
 from collections.abc import Awaitable, Callable, Mapping
@@ -77,13 +78,25 @@ def _headers(value: Mapping[str, str] | None) -> CIMultiDictProxy[str]:
     return CIMultiDictProxy(CIMultiDict(value or {}))
 
 
+def _headers_repr(headers: Mapping[str, str]) -> str:
+    # The Authorization header carries the API key: a repr (a test failure, a debugger, a
+    # log line) must never show it.
+    shown = {k: "[REDACTED]" if k.lower() == "authorization" else v for k, v in headers.items()}
+    return repr(shown)
+
+
+def _content_repr(content: bytes) -> str:
+    # A response body may hold card data and client keys: a repr shows its size only.
+    return f"<{len(content)} bytes>"
+
+
 @attrs.frozen
 class HTTPRequest:
     """One HTTP request, fully built: the URL is already percent-encoded."""
 
     method: str
     url: str
-    headers: Mapping[str, str]
+    headers: Mapping[str, str] = attrs.field(repr=_headers_repr)
     content: bytes | None
     timeout: Timeout
 
@@ -98,7 +111,7 @@ class HTTPResponse:
 
     status_code: int
     headers: CIMultiDictProxy[str] = attrs.field(converter=_headers, factory=dict)
-    content: bytes = b""
+    content: bytes = attrs.field(default=b"", repr=_content_repr)
 
     @classmethod
     def from_json(
@@ -217,8 +230,13 @@ class AiohttpTransport:
     def _client_timeout(self, timeout: Timeout) -> aiohttp.ClientTimeout:
         cached = self._timeouts.get(timeout)
         if cached is None:
+            # ceil_threshold=inf: aiohttp otherwise rounds timeouts of 5 s or more up to the
+            # next whole second, letting an attempt (or a deadline) overrun by up to 1 s.
             cached = aiohttp.ClientTimeout(
-                total=timeout.total, connect=timeout.connect, sock_read=timeout.read
+                total=timeout.total,
+                connect=timeout.connect,
+                sock_read=timeout.read,
+                ceil_threshold=math.inf,
             )
             self._timeouts[timeout] = cached
         return cached
