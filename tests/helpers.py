@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from efundpay import AsyncEFundPay, HTTPRequest, HTTPResponse, MockTransport, RetryPolicy
@@ -122,3 +124,15 @@ def mock_client(handler: Handler, **options: Any) -> tuple[AsyncEFundPay, MockTr
 def body_of(request: HTTPRequest) -> Any:
     assert request.content is not None
     return json.loads(request.content)
+
+
+@contextlib.contextmanager
+def refusing_url() -> Iterator[str]:
+    """An ``http://`` loopback base URL that refuses connections, deterministically.
+
+    The port is bound (so nothing else can take it) but not listening, so every connection
+    attempt is refused at once: the request never leaves the process.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
