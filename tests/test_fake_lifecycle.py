@@ -5,7 +5,6 @@ Nothing may outlive a stop: no server thread, no listening socket, no pending de
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -23,21 +22,17 @@ import pytest
 
 import efundpay
 from efundpay.testing import FakeEFundPay
-from tests.test_fake_support import CUS, open_wire
+from tests.test_fake_support import CUS, open_wire, post_sync
 
 SERVER_THREAD = "efundpay-fake-server"
 
 
 def toggle_sync(fake: FakeEFundPay, customer_id: str = CUS) -> bool:
     """Toggle over blocking HTTP (what a sync client does); return the new isActive."""
-    request = urllib.request.Request(
-        f"{fake.url}/v3/recurring-payment/{customer_id}/toggle",
-        method="POST",
-        headers={"Authorization": f"Bearer {fake.api_key}"},
-    )
-    with urllib.request.urlopen(request, timeout=5) as response:
-        is_active: bool = json.load(response)["item"]["isActive"]
-        return is_active
+    headers = {"Authorization": f"Bearer {fake.api_key}"}
+    reply = post_sync(fake, f"/v3/recurring-payment/{customer_id}/toggle", headers=headers)
+    is_active: bool = reply.json["item"]["isActive"]
+    return is_active
 
 
 def server_threads() -> list[threading.Thread]:

@@ -8,13 +8,15 @@ what the client sends, so it is tested independently of it.
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
 import attrs
-from multidict import CIMultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from efundpay.testing import FakeEFundPay
@@ -109,3 +111,18 @@ async def open_wire(**fake_options: Any) -> AsyncIterator[Wire]:
         aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as session,
     ):
         yield Wire(fake, session)
+
+
+def post_sync(
+    fake: FakeEFundPay, path: str, *, headers: Mapping[str, str], body: bytes = b""
+) -> Reply:
+    """POST over blocking HTTP (as a sync client does), to a fake running on its thread."""
+    request = urllib.request.Request(
+        fake.url + path, data=body, method="POST", headers=dict(headers)
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            status, received, data = response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        status, received, data = error.code, error.headers, error.read()
+    return Reply(status, CIMultiDictProxy(CIMultiDict(received.items())), data)

@@ -134,8 +134,8 @@ class FakeState:
                 "ended_at": now,
                 "cancellation_details": CancellationDetails(),
             }
-        if status != "active":
-            implied["next_billing_date"] = None
+        if status in ("paused", "cancelled"):
+            implied["next_billing_date"] = None  # the docs: null when paused/cancelled
         subscription = FakeSubscription(id=subscription_id, status=status, **{**implied, **fields})
         with self.lock:
             if subscription_id in self._subscriptions:
