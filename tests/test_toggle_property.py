@@ -1,0 +1,119 @@
+"""Toggle safety as a property: under any faults, no single call flips a customer twice.
+
+The contract checked for every call (``delta`` is how often the fake really flipped the
+customer while the call ran):
+
+- it returned a customer → ``delta == 1`` and the returned state is the fake's state;
+- it raised with ``outcome_unknown=False`` → ``delta == 0``;
+- it raised with ``outcome_unknown=True`` → ``delta`` is 0 or 1, never 2;
+- it raised anything at all → an :class:`efundpay.APIError`, never a raw library exception.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from typing import Literal
+
+import anyio
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import efundpay
+from efundpay import AsyncEFundPay, RetryPolicy
+from efundpay.testing import FakeEFundPay
+
+pytestmark = pytest.mark.anyio
+
+TOGGLE: Literal["customers.toggle"] = "customers.toggle"
+# Retries at once; a held response outlives the attempt timeout, so "slow" means "timed out".
+FAST = RetryPolicy(initial_backoff=0, max_backoff=0, max_retries=3)
+ATTEMPT_TIMEOUT = 0.1
+HOLD = 0.25
+
+
+async def checked_toggle(client: AsyncEFundPay, fake: FakeEFundPay, customer_id: str) -> str:
+    """Toggle once, assert the contract above, and name the outcome for the tally."""
+    before = fake.customer(customer_id).toggle_count
+    try:
+        customer = await client.customers.toggle(customer_id)
+    except efundpay.APIError as exc:
+        delta = fake.customer(customer_id).toggle_count - before
+        if exc.outcome_unknown:
+            assert delta in (0, 1), f"one call flipped the customer {delta} times: {exc}"
+            return "unknown"
+        assert delta == 0, f"outcome_unknown=False but the toggle was applied: {exc}"
+        return "not applied"
+    state = fake.customer(customer_id)
+    assert state.toggle_count - before == 1
+    assert customer.is_active is state.is_active
+    return "ok"
+
+
+async def test_hundreds_of_concurrent_toggles_under_random_faults_never_flip_twice() -> None:
+    tally: Counter[str] = Counter()
+    async with FakeEFundPay(sample_data=False) as fake:
+        customers = [fake.add_customer() for _ in range(20)]
+        fake.random_faults(0.3, seed=20240401, delay=HOLD)
+        async with AsyncEFundPay(
+            **fake.client_kwargs(), retry=FAST, timeout=ATTEMPT_TIMEOUT
+        ) as client:
+
+            async def toggle_repeatedly(customer_id: str) -> None:
+                # One caller per customer, so every flip during a call belongs to that call.
+                for _ in range(15):
+                    tally[await checked_toggle(client, fake, customer_id)] += 1
+
+            async with anyio.create_task_group() as tasks:
+                for customer_id in customers:
+                    tasks.start_soon(toggle_repeatedly, customer_id)
+
+        faults = Counter((r.fault or "none").split("(")[0] for r in fake.requests)
+    assert sum(tally.values()) == 300
+    assert tally["ok"] > 0 and tally["unknown"] > 0, tally
+    assert faults["status"] > 0 and faults["drop"] > 0 and faults["delay"] > 0, faults
+
+
+# Each entry queues one fault for the next toggle attempt.
+FAULTS: dict[str, Callable[[FakeEFundPay], None]] = {
+    "503 before applying": lambda f: f.fail_next(503, operation=TOGGLE),
+    "500 after applying": lambda f: f.fail_next(500, apply=True, operation=TOGGLE),
+    "429": lambda f: f.fail_next(429, retry_after=0, operation=TOGGLE),
+    "EXCEEDED_LIMIT": lambda f: f.fail_next(200, code="EXCEEDED_LIMIT", operation=TOGGLE),
+    "drop before applying": lambda f: f.drop_next(after_apply=False, operation=TOGGLE),
+    "drop after applying": lambda f: f.drop_next(after_apply=True, operation=TOGGLE),
+    "slow past the timeout": lambda f: f.delay_next(HOLD, operation=TOGGLE),
+    "html": lambda f: f.malformed_next("html", operation=TOGGLE),
+    "truncated json": lambda f: f.malformed_next("truncated_json", operation=TOGGLE),
+    "html 502, not applied": lambda f: f.malformed_next(
+        "html", status=502, apply=False, operation=TOGGLE
+    ),
+}
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeEFundPay]:
+    async with FakeEFundPay(sample_data=False) as server:
+        yield server
+
+
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(faults=st.lists(st.sampled_from(sorted(FAULTS)), max_size=4))
+async def test_a_toggle_under_any_sequence_of_faults_flips_at_most_once(
+    fake: FakeEFundPay, faults: list[str]
+) -> None:
+    customer_id = fake.add_customer()  # a fresh customer per example
+    fake.clear_faults()
+    for name in faults:
+        FAULTS[name](fake)
+    async with AsyncEFundPay(**fake.client_kwargs(), retry=FAST, timeout=ATTEMPT_TIMEOUT) as client:
+        outcome = await checked_toggle(client, fake, customer_id)
+
+    only_rate_limits = all(name in ("429", "EXCEEDED_LIMIT") for name in faults)
+    if only_rate_limits and len(faults) <= FAST.max_retries:
+        assert outcome == "ok", "rate limits alone are waited out and retried"
