@@ -195,6 +195,25 @@ async def test_delay_without_apply_handles_the_request_for_a_patient_client(wire
     assert wire.fake.requests[-1].applied is True
 
 
+async def test_await_idle_waits_until_held_requests_are_recorded(wire: Wire) -> None:
+    wire.fake.delay_next(0.2)
+    with pytest.raises(TimeoutError):
+        await wire.toggle(within=0.05)
+
+    assert (wire.fake.in_flight, wire.fake.requests) == (1, [])
+    with anyio.fail_after(2):
+        await wire.fake.await_idle()
+
+    assert wire.fake.in_flight == 0
+    (record,) = wire.fake.requests
+    assert (record.applied, record.fault) == (True, "delay(0.2s, apply=True)")
+
+
+async def test_sync_wait_idle_refuses_to_block_the_loop_serving_the_fake(wire: Wire) -> None:
+    with pytest.raises(RuntimeError, match="await_idle"):
+        wire.fake.wait_idle()
+
+
 # -- drop_next -------------------------------------------------------------------------------
 
 

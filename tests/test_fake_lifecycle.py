@@ -144,6 +144,23 @@ def test_stop_cuts_an_injected_delay_short() -> None:
     assert len(outcome) == 1  # the held request ended, one way or the other
 
 
+def test_wait_idle_blocks_until_a_held_request_is_recorded_or_times_out() -> None:
+    with FakeEFundPay() as fake, ThreadPoolExecutor(max_workers=1) as pool:
+        fake.delay_next(0.2)
+        pending = pool.submit(toggle_sync, fake)
+        deadline = time.monotonic() + 5
+        while fake.in_flight == 0:
+            assert time.monotonic() < deadline, "the request never reached the fake"
+            time.sleep(0.005)
+
+        with pytest.raises(TimeoutError, match="1 request"):
+            fake.wait_idle(timeout=0.01)
+        fake.wait_idle()
+
+        assert [record.status for record in fake.requests] == [200]
+        assert pending.result(timeout=5) is False
+
+
 # -- serve_forever ---------------------------------------------------------------------------
 
 

@@ -41,7 +41,7 @@ idempotency for them), so a toggle replayed after an applied failure really flip
 
 from __future__ import annotations
 
-from ._fake import FakeEFundPay
+from ._fake import ClientKwargs, FakeEFundPay
 from ._faults import MalformedKind, Operation, RandomFaultKind
 from ._log import RecordedRequest
 from ._records import (
@@ -55,6 +55,7 @@ from ._records import (
 
 __all__ = [
     "CancellationDetails",
+    "ClientKwargs",
     "FakeCustomer",
     "FakeEFundPay",
     "FakeSubscription",

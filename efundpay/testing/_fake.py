@@ -16,7 +16,7 @@ from ._records import FakeCustomer, FakeSubscription, utc_now
 from ._server import BackgroundServer, LoopServer
 from ._state import FakeState
 
-__all__ = ["FakeEFundPay"]
+__all__ = ["ClientKwargs", "FakeEFundPay"]
 
 
 class ClientKwargs(TypedDict):
@@ -281,7 +281,9 @@ class FakeEFundPay(FaultInjection):
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """Every request received so far, oldest first (a copy).
+        """Every request answered (or dropped) so far, oldest first (a copy).
+
+        A request held by :meth:`delay_next` appears once it is answered.
 
         Example::
 
@@ -292,3 +294,33 @@ class FakeEFundPay(FaultInjection):
     def clear_requests(self) -> None:
         """Forget the requests received so far."""
         self._log.clear()
+
+    @property
+    def in_flight(self) -> int:
+        """Requests received but not answered yet (e.g. held by :meth:`delay_next`)."""
+        return self._log.in_flight
+
+    def wait_idle(self, timeout: float = 5.0) -> None:
+        """Block until every request received has been answered and recorded.
+
+        For a threaded fake (``with``/:meth:`start`); on a fake serving your event loop use
+        :meth:`await_idle`.  ``TimeoutError`` after ``timeout`` seconds.  Read
+        :attr:`requests` after it when a client gave up on held requests::
+
+            fake.wait_idle()
+            assert sum(r.applied for r in fake.requests) == 1
+        """
+        if self._loop_server is not None:
+            raise RuntimeError("this fake serves an event loop: use `await fake.await_idle()`")
+        if not self._log.wait_idle(timeout):
+            raise TimeoutError(f"{self.in_flight} request(s) still in flight after {timeout}s")
+
+    async def await_idle(self) -> None:
+        """:meth:`wait_idle` for async code; works however the fake runs.
+
+        Bound the wait the async way, e.g. ``with anyio.fail_after(5): await fake.await_idle()``.
+        """
+        # Polling, not an Event: the count changes on the server's loop, which may be this
+        # loop (a blocking wait would stall it) or another thread's (an Event belongs to one).
+        while self._log.in_flight:  # noqa: ASYNC110
+            await asyncio.sleep(0.005)

@@ -1,9 +1,5 @@
-"""One HTTP request through the fake: route on the raw path, fire a fault, check auth and
-headers, apply the operation, record what happened.
-
-Routing reads ``request.raw_path`` itself, splits it on ``/`` and only then percent-decodes
-each segment, so an id such as ``sub%2F..%2Fx`` is one opaque segment that can never reach
-another route; anything that is not exactly one of the two operations is a 404.
+"""One HTTP request through the fake: route it, fire a fault, check auth and headers, apply
+the operation, record what happened.
 
 The state-changing part (:meth:`FakeHandler.process`) is synchronous: the idempotency check,
 the change and storing its response happen without an ``await`` in between, so two requests
@@ -20,8 +16,7 @@ import json
 import logging
 import secrets
 from collections.abc import Mapping
-from typing import Any, Final
-from urllib.parse import unquote
+from typing import Any
 
 import attrs
 from aiohttp import web
@@ -31,11 +26,11 @@ from ._faults import Fault, FaultQueue
 from ._idempotency import IdempotencyStore, StoredResponse, fingerprint
 from ._log import RecordedRequest, RequestLog
 from ._records import Rejection
+from ._routing import Route, route
 from ._state import FakeState
 from ._validation import parse_json_object, parse_status_request
 from ._wire import (
     CUSTOMERS_TOGGLE,
-    SUBSCRIPTIONS_STATUS,
     dumps,
     error_body,
     is_v3,
@@ -45,40 +40,9 @@ from ._wire import (
     wrong_types,
 )
 
-__all__ = ["FakeHandler", "Route", "route"]
+__all__ = ["FakeHandler", "Outcome"]
 
 logger = logging.getLogger("efundpay.testing")
-
-# (literal segments with None where the id goes, operation, name of the id parameter)
-_ROUTES: Final = (
-    (("", "v3", "recurring-payment", None, "toggle"), CUSTOMERS_TOGGLE, "customer_id"),
-    (("", "v4", "subscriptions", None, "status"), SUBSCRIPTIONS_STATUS, "subscription_id"),
-)
-
-
-@attrs.frozen
-class Route:
-    """Where a raw path leads: an operation (or ``None``) and its decoded path parameters."""
-
-    operation: str | None
-    params: Mapping[str, str] = attrs.field(factory=dict)
-
-
-def route(raw_path: str) -> Route:
-    """Match a raw request path (percent-encoding intact) against the two operations.
-
-    >>> route("/v4/subscriptions/sub%2F..%2Fx/status")
-    Route(operation='subscriptions.status', params={'subscription_id': 'sub/../x'})
-    >>> route("/v4/subscriptions/sub/../x/status").operation is None
-    True
-    """
-    segments = [unquote(segment) for segment in raw_path.split("?", 1)[0].split("/")]
-    for pattern, operation, param in _ROUTES:
-        if len(segments) != len(pattern):
-            continue
-        if all(want is None or want == got for want, got in zip(pattern, segments, strict=True)):
-            return Route(operation, {param: segments[pattern.index(None)]})
-    return Route(None)
 
 
 @attrs.frozen
@@ -127,6 +91,13 @@ class FakeHandler:
 
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         """Handle one request (aiohttp's low-level handler signature)."""
+        self.log.begin()
+        try:
+            return await self._handle(request)
+        finally:
+            self.log.end()
+
+    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         body = await request.read()
         incoming = _Incoming(
             method=request.method,

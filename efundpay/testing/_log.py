@@ -48,23 +48,47 @@ class RecordedRequest:
 
 
 class RequestLog:
-    """A thread-safe, append-only list of :class:`RecordedRequest`."""
+    """A thread-safe, append-only list of :class:`RecordedRequest`, plus a count of requests
+    being handled that are not recorded yet (held by a delay, typically)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
         self._records: list[RecordedRequest] = []
+        self._in_flight = 0
+
+    def begin(self) -> None:
+        """A request arrived; it is in flight until :meth:`end`."""
+        with self._changed:
+            self._in_flight += 1
 
     def append(self, record: RecordedRequest) -> None:
         """Add one record."""
-        with self._lock:
+        with self._changed:
             self._records.append(record)
+
+    def end(self) -> None:
+        """A request is done (recorded, or abandoned by an error)."""
+        with self._changed:
+            self._in_flight -= 1
+            self._changed.notify_all()
+
+    @property
+    def in_flight(self) -> int:
+        """Requests received and not yet done."""
+        with self._changed:
+            return self._in_flight
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until no request is in flight; ``False`` if ``timeout`` passed first."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._in_flight == 0, timeout)
 
     def snapshot(self) -> list[RecordedRequest]:
         """A copy of the records so far, oldest first."""
-        with self._lock:
+        with self._changed:
             return list(self._records)
 
     def clear(self) -> None:
         """Forget every record."""
-        with self._lock:
+        with self._changed:
             self._records.clear()
