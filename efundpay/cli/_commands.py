@@ -1,0 +1,66 @@
+"""The single-object commands: ``customers toggle ID`` and ``subscriptions ACTION ID``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, Final, Literal
+
+from ._connect import open_client
+from ._exit import ExitCode
+from ._output import Output, customer_lines, safe_json, subscription_lines
+from ._trace import traced
+from ._values import merge_metadata
+
+__all__ = ["STATUS_OF_ACTION", "change_subscription", "status_options", "toggle_customer"]
+
+#: The target ``status`` of each ``subscriptions`` action.
+STATUS_OF_ACTION: Final[dict[str, Literal["paused", "active", "cancelled"]]] = {
+    "pause": "paused",
+    "resume": "active",
+    "cancel": "cancelled",
+}
+
+# The options each action's parser defines, by their SDK keyword.
+_ACTION_OPTIONS: Final = {
+    "pause": ("pause_behavior", "resume_at"),
+    "resume": ("billing_cycle_anchor", "proration_behavior"),
+    "cancel": ("at_period_end", "cancellation_reason", "prorate"),
+}
+
+
+def status_options(args: argparse.Namespace, action: str) -> dict[str, Any]:
+    """The ``update_status`` keywords the command line was given (left-out options absent)."""
+    options: dict[str, Any] = {name: getattr(args, name) for name in _ACTION_OPTIONS[action]}
+    options["reason"] = args.reason
+    options["metadata"] = merge_metadata(args.metadata)
+    return {name: value for name, value in options.items() if value is not None}
+
+
+async def toggle_customer(args: argparse.Namespace, out: Output, key: str | None) -> ExitCode:
+    """``efundpay customers toggle ID``."""
+    client, _ = open_client(args, key)
+    async with client:
+        with traced() as trace:
+            customer = await client.customers.toggle(args.customer_id)
+    data = safe_json(customer, out.secrets)
+    out.result("customer", data, customer_lines(data), trace)
+    return ExitCode.OK
+
+
+async def change_subscription(
+    args: argparse.Namespace, out: Output, key: str | None, action: str
+) -> ExitCode:
+    """``efundpay subscriptions pause|resume|cancel ID``."""
+    options = status_options(args, action)
+    client, _ = open_client(args, key)
+    async with client:
+        with traced() as trace:
+            subscription = await client.subscriptions.update_status(
+                args.subscription_id,
+                status=STATUS_OF_ACTION[action],
+                idempotency_key=args.idempotency_key,
+                **options,
+            )
+    data = safe_json(subscription, out.secrets)
+    out.result("subscription", data, subscription_lines(data), trace)
+    return ExitCode.OK

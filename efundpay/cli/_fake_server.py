@@ -1,0 +1,102 @@
+"""``efundpay fake-server``: :class:`~efundpay.testing.FakeEFundPay` as a standalone server.
+
+It serves in the main thread until Ctrl-C or SIGTERM (what ``docker stop``, systemd and CI
+runners send), and says where it listens on its first line of output, so a test harness in
+any language can start it and read the URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ipaddress
+import signal
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from .._config import ENV_API_KEY, ENV_BASE_URL, ENV_MERCHANT_ACCOUNT_ID
+from .._errors import ConfigurationError
+from ..testing import FakeEFundPay
+from ._exit import ExitCode
+from ._output import Output
+
+__all__ = ["run_fake_server"]
+
+
+@contextlib.contextmanager
+def _stop_on_sigterm(fake: FakeEFundPay) -> Iterator[None]:
+    """While the block runs, SIGTERM stops ``fake`` as Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may install signal handlers
+        return
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        # stop() takes a lock the interrupted main thread may hold: call it from a thread.
+        threading.Thread(target=fake.stop, name="efundpay-fake-stop").start()
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _announce(out: Output, fake: FakeEFundPay, sample_data: bool) -> None:
+    settings = {
+        ENV_BASE_URL: fake.url,
+        ENV_API_KEY: fake.api_key,
+        ENV_MERCHANT_ACCOUNT_ID: fake.merchant_account_id,
+    }
+    samples: dict[str, Any] = (
+        {"customers": ["cus_123", "cus_tokenized"], "subscriptions": ["sub_1234567890abcdef"]}
+        if sample_data
+        else {"customers": [], "subscriptions": []}
+    )
+    if out.json_mode:
+        out.emit_json({"base_url": fake.url, "environment": settings, "sample_data": samples},
+                      compact=True)  # fmt: skip
+        return
+    out.line(f"Fake eFundPay listening on {fake.url}")
+    out.line("Point a client at it with these environment variables:")
+    for name, value in settings.items():
+        out.line(f"  export {name}={value}")
+    if sample_data:
+        out.line(
+            f"Sample data: customers {', '.join(samples['customers'])}; "
+            f"subscription {', '.join(samples['subscriptions'])}"
+        )
+    out.line("Press Ctrl-C to stop.")
+
+
+def run_fake_server(args: argparse.Namespace, out: Output) -> ExitCode:
+    """Serve until Ctrl-C or SIGTERM; exit status 0 after a clean stop."""
+    fake = FakeEFundPay(
+        api_key=args.api_key,
+        merchant_account_id=args.merchant_account_id,
+        host=args.host,
+        port=args.port,
+        sample_data=not args.no_sample_data,
+        legacy_v3=args.legacy_v3,
+    )
+    if not _is_loopback(args.host):
+        out.note(
+            f"efundpay: warning: listening on {args.host}: anyone who can reach it can use "
+            "this fake; clients elsewhere need https, which the fake does not serve"
+        )
+    with _stop_on_sigterm(fake):
+        try:
+            fake.serve_forever(lambda ready: _announce(out, ready, not args.no_sample_data))
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
+            ) from None
+    out.note("efundpay: fake eFundPay stopped")
+    return ExitCode.OK
