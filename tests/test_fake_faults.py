@@ -37,7 +37,7 @@ async def test_fail_next_answers_a_v4_error_object_and_applies_nothing(wire: Wir
 
     assert failed.status == 503
     assert failed.json == {
-        "error": {"code": "service_unavailable", "message": "HTTP 503", "param": None}
+        "error": {"code": "service_unavailable", "message": "Service Unavailable", "param": None}
     }
     assert "x-request-id" in failed.headers
     assert normal.status == 200

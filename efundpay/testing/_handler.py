@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import http
 import json
 import logging
 import secrets
@@ -36,6 +35,7 @@ from ._wire import (
     is_v3,
     render_customer,
     render_subscription,
+    status_phrase,
     v3_success,
     wrong_types,
 )
@@ -305,7 +305,7 @@ class FakeHandler:
         base = outcome.payload if outcome is not None else self._peek(incoming)
         status = fault.status
         if fault.malformed == "html":
-            phrase = f"{status} {_phrase(status)}"
+            phrase = f"{status} {status_phrase(status)}"
             page = f"<!DOCTYPE html><html><head><title>{phrase}</title></head>"
             page += f"<body><h1>{phrase}</h1><hr><p>nginx</p></body></html>"
             return self._json(incoming, status, None, body=page.encode(), content_type="text/html")
@@ -360,10 +360,3 @@ class FakeHandler:
 def parse_json_body(body: bytes) -> Any:
     """The body as JSON for the request log, ``None`` when empty; ``ValueError`` if not JSON."""
     return json.loads(body) if body else None
-
-
-def _phrase(status: int) -> str:
-    try:
-        return http.HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"

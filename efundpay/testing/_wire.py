@@ -9,6 +9,7 @@ shape is the fake's documented choice).  The deliberately broken bodies of
 
 from __future__ import annotations
 
+import http
 import json
 from datetime import UTC, date, datetime
 from typing import Any, Final
@@ -21,9 +22,11 @@ __all__ = [
     "default_error_code",
     "dumps",
     "error_body",
+    "is_v3",
     "iso",
     "render_customer",
     "render_subscription",
+    "status_phrase",
     "v3_success",
     "wrong_types",
 ]
@@ -72,6 +75,14 @@ def is_v3(operation: str | None, raw_path: str) -> bool:
     return raw_path.startswith("/v3/")
 
 
+def status_phrase(status: int) -> str:
+    """The reason phrase of an HTTP status (``"Service Unavailable"``), or ``"Error"``."""
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 def default_error_code(status: int, *, v3: bool) -> str:
     """The error code the fake uses for ``status`` when nobody chose one."""
     v3_code, v4_code = _DEFAULT_CODES.get(
@@ -91,7 +102,7 @@ def error_body(
 ) -> dict[str, Any]:
     """An error body in the style of the API version: v3 envelope or v4 error object."""
     code = code or default_error_code(status, v3=v3)
-    message = message or f"HTTP {status}"
+    message = message or status_phrase(status)
     if v3:
         return {
             "item": None,
