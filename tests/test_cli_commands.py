@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -195,3 +196,24 @@ def test_demo_runs_the_tour_and_exits_0(capsys: pytest.CaptureFixture[str]) -> N
         "paused->active",
         "active->cancelled",
     ]
+
+
+def test_fake_server_on_a_busy_port_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["fake-server", "--port", str(port)]) == 3
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_ctrl_c_exits_130_and_says_how_to_resume(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(*args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("efundpay.cli._app._dispatch", interrupted)
+    argv = ["subscriptions", "pause", "--from-file", "ids.csv", "--results", "out.csv"]
+    assert main(argv) == 130
+    assert "--resume-from out.csv --results out.csv" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import signal
@@ -58,9 +59,10 @@ def test_demo_prints_the_table_with_no_credentials() -> None:
     assert "4111111111111111" not in result.stdout
 
 
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
-def test_fake_server_serves_and_stops_cleanly(stop: signal.Signals) -> None:
+@pytest.mark.parametrize(("stop", "json_mode"), [(signal.SIGTERM, False), (signal.SIGINT, True)])
+def test_fake_server_serves_and_stops_cleanly(stop: signal.Signals, json_mode: bool) -> None:
     command = [sys.executable, "-m", "efundpay", "fake-server", "--port", "0"]
+    command += ["--json"] if json_mode else []
     with subprocess.Popen(
         command, cwd=ROOT, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True,
@@ -70,8 +72,14 @@ def test_fake_server_serves_and_stops_cleanly(stop: signal.Signals) -> None:
             ready, _, _ = select.select([process.stdout], [], [], TIMEOUT)
             assert ready, "fake-server printed nothing"
             first = process.stdout.readline()
-            assert first.startswith("Fake eFundPay listening on http://127.0.0.1:")
-            url = first.rsplit(" ", 1)[1].strip()
+            if json_mode:
+                announced = json.loads(first)
+                url = announced["base_url"]
+                assert announced["environment"]["EFUNDPAY_API_KEY"] == "sk_test_fake"
+            else:
+                assert first.startswith("Fake eFundPay listening on ")
+                url = first.rsplit(" ", 1)[1].strip()
+            assert url.startswith("http://127.0.0.1:")
 
             async def toggle() -> bool:
                 async with AsyncEFundPay(api_key="sk_test_fake", merchant_account_id="acct_fake",
@@ -87,6 +95,6 @@ def test_fake_server_serves_and_stops_cleanly(stop: signal.Signals) -> None:
         # The same buffered streams as readline(), which may have read ahead.
         out, err = first + process.stdout.read(), process.stderr.read()
     assert process.returncode == 0, err
-    assert "EFUNDPAY_API_KEY=sk_test_fake" in out
+    assert json_mode or "EFUNDPAY_API_KEY=sk_test_fake" in out
     assert "fake eFundPay stopped" in err
     assert "Traceback" not in err

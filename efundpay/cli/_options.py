@@ -52,8 +52,8 @@ def add_global_options(parser: argparse.ArgumentParser, *, nested: bool) -> None
         "--json",
         action="store_true",
         default=default(False),
-        help="print JSON instead of text (card data and client keys stay masked); "
-        "errors become {'error': {...}} on stdout",
+        help="print JSON instead of text (card data and client keys stay masked); API and "
+        "configuration errors become {'error': {...}} on stdout",
     )
     group.add_argument(
         "--base-url",
