@@ -10,6 +10,7 @@ from typing import Any
 
 from efundpay import AsyncEFundPay, HTTPRequest, HTTPResponse, MockTransport, RetryPolicy
 from efundpay._transport import Handler
+from efundpay.testing import FakeEFundPay, Operation
 
 API_KEY = "sk_test_unit_0123456789abcdef"
 MERCHANT = "acct_unit"
@@ -136,3 +137,28 @@ def refusing_url() -> Iterator[str]:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+# -- faults to queue on FakeEFundPay (the property and state-machine tests draw from these) ----
+
+#: Seconds a "slow" fault holds its response; pair it with :data:`SHORT_TIMEOUT`.
+HOLD = 0.3
+#: The per-attempt timeout for a call that meets :data:`SLOW` (others keep the default, so a
+#: busy machine never turns an ordinary call into a timeout).
+SHORT_TIMEOUT = 0.05
+SLOW = "slow past the timeout"
+
+#: One fault for the next attempt at ``operation``, by a name that says what it does.
+FAULTS: dict[str, Callable[[FakeEFundPay, Operation], None]] = {
+    "503 before applying": lambda fake, op: fake.fail_next(503, operation=op),
+    "500 after applying": lambda fake, op: fake.fail_next(500, apply=True, operation=op),
+    "429": lambda fake, op: fake.fail_next(429, retry_after=0, operation=op),
+    "drop before applying": lambda fake, op: fake.drop_next(after_apply=False, operation=op),
+    "drop after applying": lambda fake, op: fake.drop_next(after_apply=True, operation=op),
+    SLOW: lambda fake, op: fake.delay_next(HOLD, operation=op),
+    "html": lambda fake, op: fake.malformed_next("html", operation=op),
+    "truncated json": lambda fake, op: fake.malformed_next("truncated_json", operation=op),
+    "html 502, not applied": lambda fake, op: fake.malformed_next(
+        "html", status=502, apply=False, operation=op
+    ),
+}
