@@ -1,0 +1,1 @@
+"""A minimal Django project calling eFundPay from sync views and from async views."""

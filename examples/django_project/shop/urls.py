@@ -1,0 +1,11 @@
+"""The example's routes: sync views and async views side by side."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("subscriptions/<str:subscription_id>/cancel", views.cancel),
+    path("customers/<str:customer_id>/toggle", views.toggle),
+    path("async/subscriptions/<str:subscription_id>/pause", views.pause_async),
+]
