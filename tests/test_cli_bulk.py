@@ -214,10 +214,16 @@ def test_json_summary(
                        "skipped": 0, "results": str(results)}  # fmt: skip
 
 
-def test_bulk_rejects_a_single_idempotency_key(fake: FakeEFundPay, tmp_path: Path) -> None:
-    source = write_ids(tmp_path / "ids.csv", subscriptions(fake, 1))
-    argv = ["subscriptions", "pause", "--from-file", str(source), "--idempotency-key", "k"]
+@pytest.mark.parametrize("bad", [["--idempotency-key", "k"], ["--reason", "x" * 256]])
+def test_bulk_usage_errors_stop_before_the_first_call(
+    fake: FakeEFundPay, tmp_path: Path, bad: list[str]
+) -> None:
+    source = write_ids(tmp_path / "ids.csv", subscriptions(fake, 2))
+    results = tmp_path / "r.csv"
+    argv = ["subscriptions", "pause", "--from-file", str(source), "--results", str(results), *bad]
     assert main(argv) == ExitCode.USAGE
+    assert fake.requests == []
+    assert not results.exists()
 
 
 # -- the pieces --------------------------------------------------------------------------------

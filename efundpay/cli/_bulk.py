@@ -33,7 +33,7 @@ from .._errors import (
 from ._bulkfiles import Outcome, ResultRow, ResultsWriter, open_results, read_ids, read_results
 from ._commands import STATUS_OF_ACTION, status_options
 from ._connect import open_client
-from ._exit import ExitCode, Failure, describe_failure
+from ._exit import ExitCode, Failure, UsageError, describe_failure
 from ._output import Output
 from ._progress import Progress
 from ._trace import RateGate, traced
@@ -197,7 +197,7 @@ def _summary(
         return
     text = f"{action}: " + ", ".join(f"{count} {name}" for name, count in counts.items())
     if tally.skipped:
-        text += f" (skipped: already ok in {args.resume_from})"
+        text += f" (already ok in {args.resume_from})"
     if args.results:
         text += f"; results in {args.results}"
     if tally.counts[Outcome.UNKNOWN]:
@@ -211,7 +211,7 @@ def _summary(
 async def run_bulk(args: argparse.Namespace, out: Output, key: str | None, action: str) -> ExitCode:
     """Run ``action`` on every id of ``--from-file``; the exit code sums up the run."""
     if args.idempotency_key is not None:
-        raise ValueError("--idempotency-key is for a single id; a bulk run makes one per id")
+        raise UsageError("--idempotency-key is for a single id; a bulk run makes one per id")
     options = status_options(args, action)
     tally = _Tally()
     gate = RateGate()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, Final, Literal
 
+from ..resources._validation import check_reason
 from ._connect import open_client
 from ._exit import ExitCode
 from ._output import Output, customer_lines, safe_json, subscription_lines
@@ -29,9 +30,13 @@ _ACTION_OPTIONS: Final = {
 
 
 def status_options(args: argparse.Namespace, action: str) -> dict[str, Any]:
-    """The ``update_status`` keywords the command line was given (left-out options absent)."""
+    """The ``update_status`` keywords the command line was given (left-out options absent).
+
+    The free-text ``--reason`` is checked here, with the SDK's own rule, so that a bulk run
+    stops before its first call rather than failing every id the same way.
+    """
     options: dict[str, Any] = {name: getattr(args, name) for name in _ACTION_OPTIONS[action]}
-    options["reason"] = args.reason
+    options["reason"] = check_reason(args.reason, "--reason")
     options["metadata"] = merge_metadata(args.metadata)
     return {name: value for name, value in options.items() if value is not None}
 
