@@ -314,3 +314,18 @@ def test_an_id_still_rate_limited_after_the_sdk_retries_gets_another_round(
     assert [r.status for r in fake.requests] == [429] * RATE_LIMIT_ROUNDS + [200]
     assert len({r.headers["idempotency-key"] for r in fake.requests}) == 1
     assert applied(fake, sub_id) == 1
+
+
+def test_the_results_file_never_holds_the_api_key_or_a_card_number(
+    fake: FakeEFundPay, tmp_path: Path
+) -> None:
+    (sub_id,) = subscriptions(fake, 1)
+    fake.fail_next(400, message=f"rejected {fake.api_key} for card 4111111111111111")
+    source = write_ids(tmp_path / "ids.csv", [sub_id])
+    results = tmp_path / "r.csv"
+    argv = ["subscriptions", "pause", "--from-file", str(source), "--results", str(results)]
+    assert main(argv) == ExitCode.SOME_FAILED
+    text = results.read_text()
+    assert "rejected" in text
+    assert fake.api_key not in text
+    assert "4111111111111111" not in text
