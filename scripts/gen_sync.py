@@ -30,6 +30,8 @@ import ast
 import builtins
 import copy
 import difflib
+import functools
+import importlib.util
 import re
 import shutil
 import subprocess
@@ -505,13 +507,19 @@ def generate(root: Path, rules: Rules | None = None) -> str:
     return _ruff(root, ["format", "--quiet"], source)
 
 
+@functools.cache
+def _ruff_command() -> tuple[str, ...]:
+    # The ruff installed next to this Python (a venv), else on PATH, else as a module.
+    for candidate in (Path(sys.executable).with_name("ruff"), shutil.which("ruff")):
+        if candidate is not None and Path(candidate).is_file():
+            return (str(candidate),)
+    if importlib.util.find_spec("ruff") is not None:
+        return (sys.executable, "-m", "ruff")
+    raise GenerationError("ruff is needed to format the output: pip install ruff")
+
+
 def _ruff(root: Path, args: list[str], source: str) -> str:
-    command = [sys.executable, "-m", "ruff"]
-    if subprocess.run([*command, "--version"], capture_output=True, check=False).returncode:
-        found = shutil.which("ruff")
-        if found is None:
-            raise GenerationError("ruff is needed to format the output: pip install ruff")
-        command = [found]
+    command = _ruff_command()
     result = subprocess.run(
         [*command, *args, "--stdin-filename", OUTPUT, "-"],
         input=source,
