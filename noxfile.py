@@ -12,7 +12,7 @@ import nox
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["tests", "lint", "typing", "generated"]
+nox.options.sessions = ["tests", "lint", "typing", "generated", "docs"]
 
 PYTHONS = ["3.11", "3.12", "3.13"]
 PYPROJECT = nox.project.load_toml("pyproject.toml")
@@ -52,3 +52,18 @@ def generated(session: nox.Session) -> None:
     """Fail when the generated sync facade is stale (or a generator rule went unused)."""
     _install_groups(session, "lint")  # the generator formats its output with ruff
     session.run("python", "scripts/gen_sync.py", "--check")
+
+
+@nox.session(python="3.11")
+def docs(session: nox.Session) -> None:
+    """Build the docs with warnings as errors, then run every code example in them.
+
+    The HTML lands in ``docs/_build/html``.  The examples run as doctests against a
+    ``FakeEFundPay`` started by ``docs/conf.py``; nothing leaves loopback.
+    """
+    _install_groups(session, "docs")
+    session.install(".")
+    for builder in ("html", "doctest"):
+        session.run(
+            "sphinx-build", "-W", "--keep-going", "-b", builder, "docs", f"docs/_build/{builder}"
+        )

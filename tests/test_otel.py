@@ -25,14 +25,19 @@ FAILED_503 = efundpay.HTTPResponse.from_json(
 
 
 @pytest.fixture
-def exporter() -> Iterator[InMemorySpanExporter]:
-    exporter = InMemorySpanExporter()
+def provider() -> Iterator[TracerProvider]:
     provider = TracerProvider()
+    yield provider
+    provider.shutdown()
+
+
+@pytest.fixture
+def exporter(provider: TracerProvider) -> Iterator[InMemorySpanExporter]:
+    exporter = InMemorySpanExporter()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     efundpay.otel.instrument(tracer_provider=provider)
     yield exporter
     efundpay.otel.uninstrument()
-    provider.shutdown()
 
 
 def spans_by_kind(exporter: InMemorySpanExporter) -> tuple[ReadableSpan, list[ReadableSpan]]:
@@ -159,6 +164,22 @@ async def test_spans_never_contain_the_api_key_or_card_data(
     assert API_KEY not in recorded
     assert "4111111111111111" not in recorded
     assert "Bearer" not in recorded
+
+
+def test_a_sync_call_is_a_child_of_the_span_current_in_the_calling_thread(
+    provider: TracerProvider, exporter: InMemorySpanExporter
+) -> None:
+    tracer = provider.get_tracer("app")
+    transport = efundpay.MockTransport(scripted(ok_customer()))
+    with (
+        efundpay.EFundPay(api_key=API_KEY, merchant_account_id="acct_1", transport=transport) as c,
+        tracer.start_as_current_span("handle request") as parent,
+    ):
+        c.customers.toggle("cus_1")
+
+    call = next(s for s in exporter.get_finished_spans() if s.name == "efundpay customers.toggle")
+    assert call.parent is not None
+    assert call.parent.span_id == parent.get_span_context().span_id
 
 
 async def test_uninstrument_stops_the_spans(exporter: InMemorySpanExporter) -> None:
