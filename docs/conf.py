@@ -58,7 +58,9 @@ doctest_default_flags = doctest.ELLIPSIS | doctest.DONT_ACCEPT_TRUE_FOR_1
 # Where examples/ is, for pages whose doctests use the code they include from there.
 _EXAMPLES = str(Path(__file__).resolve().parents[1] / "examples")
 
-doctest_global_setup = f"EXAMPLES = {_EXAMPLES!r}\n" + """
+doctest_global_setup = (
+    f"EXAMPLES = {_EXAMPLES!r}\n"
+    + """
 import os as _os
 from efundpay.testing import FakeEFundPay as _Fake
 
@@ -76,6 +78,7 @@ _os.environ.update(
 )
 _os.environ.pop("EFUNDPAY_ENVIRONMENT", None)
 """
+)
 
 doctest_global_cleanup = """
 docs_fake.stop()
