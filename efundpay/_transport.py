@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+_MAX_CACHED_TIMEOUTS = 16
 
 
 class TransportError(Exception):
@@ -238,7 +239,10 @@ class AiohttpTransport:
                 sock_read=timeout.read,
                 ceil_threshold=math.inf,
             )
-            self._timeouts[timeout] = cached
+            # Only a client's configured timeouts repeat; a deadline makes a new one per
+            # attempt (what is left of it), and caching those would grow without bound.
+            if len(self._timeouts) < _MAX_CACHED_TIMEOUTS:
+                self._timeouts[timeout] = cached
         return cached
 
     async def handle_request(self, request: HTTPRequest) -> HTTPResponse:

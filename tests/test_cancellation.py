@@ -155,3 +155,16 @@ async def test_five_hundred_concurrent_calls_through_one_client_all_succeed(
     assert all(fake.customer(c).toggle_count == 1 for c in customers)
     assert all(fake.subscription(s).status == "paused" for s in subscriptions)
     assert len(fake.requests) == 500, "no call needed a retry"
+
+
+async def test_calls_with_a_deadline_accumulate_nothing_in_the_transport(
+    fake: FakeEFundPay,
+) -> None:
+    # A deadline gives every attempt its own Timeout (what is left of the deadline); the
+    # transport's cache of aiohttp timeouts must not keep one per call.
+    customer_id = fake.add_customer()
+    transport = AiohttpTransport()
+    async with AsyncEFundPay(**fake.client_kwargs(), transport=transport, deadline=5) as client:
+        for _ in range(100):
+            await client.customers.toggle(customer_id)
+    assert len(transport._timeouts) <= 16
