@@ -29,7 +29,7 @@ import os
 import selectors
 import threading
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final, ParamSpec, TypeVar
 
 from anyio.from_thread import BlockingPortal
@@ -53,7 +53,7 @@ class _ForkSafeSelector(selectors.DefaultSelector):
     drops what it inherited (aiohttp closing the parent's pooled connections, say), the
     loop would *unregister* those sockets, and that removes them from the parent's set too:
     the parent's next response on such a socket would never be noticed, and its call would
-    time out.  In a child this selector has no registrations and accepts none, so nothing
+    time out.  In a child this selector shows no registrations and changes none, so nothing
     inherited can touch the parent's loop.  (kqueue is not inherited; poll/select keep no
     kernel state: only epoll needs this, but it costs nothing elsewhere.)
     """
@@ -62,28 +62,35 @@ class _ForkSafeSelector(selectors.DefaultSelector):
         super().__init__()
         self._owner_pid = os.getpid()
 
-    def _check_owner(self, fileobj: Any) -> None:
-        if os.getpid() != self._owner_pid:
-            raise KeyError(f"{fileobj!r}: this event loop belongs to the parent process")
+    def _inherited(self) -> bool:
+        return os.getpid() != self._owner_pid
+
+    def get_map(self) -> Mapping[Any, selectors.SelectorKey]:
+        """The registrations; none in a forked child (asyncio 3.13+ looks here)."""
+        return {} if self._inherited() else super().get_map()
 
     def get_key(self, fileobj: Any) -> selectors.SelectorKey:
-        """The registration of ``fileobj``; none exist in a forked child."""
-        self._check_owner(fileobj)
+        """The registration of ``fileobj``; none in a forked child (asyncio < 3.13)."""
+        if self._inherited():
+            raise KeyError(f"{fileobj!r} is not registered in this process")
         return super().get_key(fileobj)
 
     def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
         """Register ``fileobj``; refused in a forked child."""
-        self._check_owner(fileobj)
+        if self._inherited():
+            raise RuntimeError("this event loop belongs to the parent process")
         return super().register(fileobj, events, data)
 
     def unregister(self, fileobj: Any) -> selectors.SelectorKey:
-        """Unregister ``fileobj``; in a forked child there is nothing of ours to remove."""
-        self._check_owner(fileobj)
+        """Unregister ``fileobj``; in a forked child nothing is registered."""
+        if self._inherited():
+            raise KeyError(f"{fileobj!r} is not registered in this process")
         return super().unregister(fileobj)
 
     def modify(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
-        """Change the registration of ``fileobj``; refused in a forked child."""
-        self._check_owner(fileobj)
+        """Change the registration of ``fileobj``; in a forked child nothing is registered."""
+        if self._inherited():
+            raise KeyError(f"{fileobj!r} is not registered in this process")
         return super().modify(fileobj, events, data)
 
 
@@ -129,24 +136,28 @@ class _State:
 
     def __init__(self, on_close: Callable[[], Awaitable[None]]) -> None:
         self._on_close = on_close
-        self._lock = threading.Lock()
         self._pid = os.getpid()
         self._portal: BlockingPortal | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._new_locks()
         self.closed = False
         _LIVE_STATES.add(self)
+
+    def _new_locks(self) -> None:
+        self._lock = threading.Lock()
+        # Calls being handed to the loop right now: close() waits for them, so that no call
+        # can slip in while the loop stops and then wait forever for a loop that is gone.
+        self._handing_over = 0
+        self._handed_over = threading.Condition(self._lock)
 
     @property
     def thread(self) -> threading.Thread | None:
         """The loop's thread, once started."""
         return self._thread
 
-    def portal(self) -> BlockingPortal:
-        """The running portal, started on first use (and again in a forked child)."""
-        portal = self._portal
-        if portal is not None and self._pid == os.getpid():
-            return portal
+    def submit(self, call: Callable[[], Awaitable[T]]) -> concurrent.futures.Future[T]:
+        """Start ``call()`` as a task on the loop (starting the loop first if need be)."""
         with self._lock:
             if self._pid != os.getpid():
                 self.forget_parent()
@@ -155,7 +166,14 @@ class _State:
             if self._portal is None:
                 self._start()
             assert self._portal is not None
-            return self._portal
+            portal = self._portal
+            self._handing_over += 1
+        try:
+            return portal.start_task_soon(call)
+        finally:
+            with self._lock:
+                self._handing_over -= 1
+                self._handed_over.notify_all()
 
     def _start(self) -> None:
         ready: concurrent.futures.Future[tuple[BlockingPortal, asyncio.AbstractEventLoop]]
@@ -177,21 +195,24 @@ class _State:
             self._loop.set_exception_handler(_ignore_errors)
             _FORK_ORPHANS.append((self._portal, self._loop, self._thread))
         self._portal = self._loop = self._thread = None
-        # A lock held by another parent thread at fork time would stay locked forever here.
-        self._lock = threading.Lock()
+        # A lock held by another thread of the parent at fork time would stay held forever.
+        self._new_locks()
         self._pid = os.getpid()
 
     def close(self) -> None:
         """Close the async client on the loop, stop the loop, join the thread.  Idempotent."""
+        if self._pid != os.getpid():
+            self.forget_parent()
+        on_loop = self._thread is not None and threading.current_thread() is self._thread
         with self._lock:
-            if self._pid != os.getpid():
-                self.forget_parent()
             self.closed = True
+            if not on_loop:  # the loop itself completes hand-overs: it cannot wait for them
+                self._handed_over.wait_for(lambda: not self._handing_over, _CLOSE_TIMEOUT)
             portal, loop, thread = self._portal, self._loop, self._thread
             self._portal = self._loop = self._thread = None
         if portal is None or loop is None or thread is None:
             return
-        if threading.current_thread() is thread:
+        if on_loop:
             # Finalized by the garbage collector on the loop's own thread, which cannot wait
             # for itself: the loop closes the client and stops once this callback returns.
             loop.call_soon(_stop_from_inside, loop, portal, self._on_close)
@@ -260,12 +281,7 @@ class Runner:
         async def call() -> T:
             return await fn(*args, **kwargs)
 
-        try:
-            future = self._state.portal().start_task_soon(call)
-        except RuntimeError:
-            if self._state.closed:
-                raise RuntimeError(_CLOSED_MESSAGE) from None
-            raise
+        future = self._state.submit(call)
         try:
             return future.result()
         except concurrent.futures.CancelledError:
@@ -275,17 +291,6 @@ class Runner:
         except BaseException:
             future.cancel()  # a no-op when the call itself raised
             raise
-
-    @property
-    def started(self) -> bool:
-        """Whether the loop thread is running (it starts on the first call)."""
-        thread = self._state.thread
-        return thread is not None and thread.is_alive()
-
-    @property
-    def closed(self) -> bool:
-        """Whether :meth:`close` has run (explicitly or through the finalizer)."""
-        return self._state.closed
 
     def close(self) -> None:
         """Close the async client, stop the loop and join its thread.  Idempotent."""

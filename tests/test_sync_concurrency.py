@@ -156,3 +156,30 @@ def test_a_client_made_inside_one_loop_keeps_working_after_that_loop_is_gone(
         assert asyncio.run(asyncio.to_thread(client.customers.toggle, "cus_123")).is_active is False
     finally:
         client.close()
+
+
+def test_close_while_threads_keep_calling_releases_every_caller(fake: FakeEFundPay) -> None:
+    client = EFundPay(**fake.client_kwargs())
+    client.customers.toggle("cus_123")
+    outcomes: list[str] = []
+    running = threading.Barrier(9)
+
+    def hammer() -> None:
+        running.wait()
+        while True:
+            try:
+                client.subscriptions.pause(SUB, idempotency_key="same-key")  # replays: no state
+            except RuntimeError as exc:
+                outcomes.append(str(exc))
+                return
+
+    threads = [threading.Thread(target=hammer, daemon=True) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    running.wait()
+    client.close()  # while calls are being handed over, running, and returning
+    for thread in threads:
+        thread.join(10)
+    assert not any(thread.is_alive() for thread in threads), "a caller was left waiting"
+    assert len(outcomes) == 8
+    assert all("closed" in outcome for outcome in outcomes)
