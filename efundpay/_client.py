@@ -6,6 +6,7 @@ decode (``_response``) → model.  One place decides each of these; nothing reac
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -59,8 +60,13 @@ _TOGGLE_UNKNOWN: Final = (
 )
 
 # A transport must honour ``HTTPRequest.timeout``; this margin past it is a backstop for one
-# that does not, so that no attempt (and no deadline) can overrun by more than this.
+# that does not, so that no attempt (and no deadline) can overrun by more than this.  The
+# SDK's own AiohttpTransport needs none: aiohttp's total timeout already bounds connecting,
+# sending and reading the body, and a second timer costs about 25 µs of CPU per call.
 _BACKSTOP_GRACE: Final = 0.5
+
+# Built once: json.dumps() with any non-default option builds a new encoder on every call.
+_JSON_ENCODER: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 def _idempotent_unknown(key: str | None) -> str:
@@ -255,7 +261,7 @@ class AsyncEFundPay:
             headers = {**headers, "idempotency-key": request.idempotency_key}
         content = None
         if request.body is not None:
-            content = json.dumps(request.body, separators=(",", ":"), ensure_ascii=False).encode()
+            content = _JSON_ENCODER.encode(request.body).encode()
         deadline_at = None if config.deadline is None else time.monotonic() + config.deadline
         maybe_applied = False
         attempt = 0
@@ -271,8 +277,13 @@ class AsyncEFundPay:
                     maybe_applied,
                 )
             started = time.perf_counter()
+            backstop = (
+                contextlib.nullcontext()
+                if type(transport) is AiohttpTransport
+                else anyio.fail_after(timeout.total + _BACKSTOP_GRACE)
+            )
             try:
-                with anyio.fail_after(timeout.total + _BACKSTOP_GRACE):
+                with backstop:
                     response = await transport.handle_request(
                         HTTPRequest(request.method, url, headers, content, timeout)
                     )

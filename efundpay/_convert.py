@@ -21,19 +21,20 @@ Failures raise :class:`ConversionError` listing every problem by its wire path, 
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import types
 import typing
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
-import cattrs
-from cattrs.errors import ClassValidationError, IterableValidationError
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from . import models as m
+
+if TYPE_CHECKING:
+    import cattrs
 
 __all__ = ["ConversionError", "structure", "unstructure"]
 
@@ -168,20 +169,90 @@ def _structure_open_enum(type_: Any) -> Callable[[object, object], object]:
     return structure
 
 
-# -- the converter -------------------------------------------------------------------------
+# -- the converters ------------------------------------------------------------------------
+#
+# Two converters, both made by ``_build`` so that their hooks are the same: the fast one reads
+# every response; the detailed one (cattrs' detailed validation, which collects every problem
+# with its path but costs about twice as much) runs only after the fast one failed, to say
+# why.  Each is built on first use rather than at import: importing cattrs and generating the
+# hooks is most of what ``import efundpay`` would otherwise cost.
 
-converter: Final = cattrs.Converter(detailed_validation=True, forbid_extra_keys=False)
-converter.register_structure_hook(bool, _structure_bool)
-converter.register_structure_hook(int, _structure_int)
-converter.register_structure_hook(str, _structure_str)
-converter.register_structure_hook(datetime, _structure_datetime)
-converter.register_structure_hook(date, _structure_date)
-converter.register_structure_hook(datetime | None, _nullable(_structure_datetime))
-converter.register_structure_hook(date | None, _nullable(_structure_date))
-converter.register_structure_hook_func(lambda t: t == Mapping[str, Any], _structure_object)
-converter.register_structure_hook_factory(lambda t: _open_enum(t) is not None, _structure_open_enum)
-converter.register_unstructure_hook(datetime, _unstructure_datetime)
-converter.register_unstructure_hook(date, date.isoformat)
+
+def _is_optional(type_: Any) -> bool:
+    args = typing.get_args(type_)
+    return (
+        typing.get_origin(type_) in (typing.Union, types.UnionType)
+        and len(args) == 2
+        and type(None) in args
+    )
+
+
+def _structure_optional(type_: Any, converter: cattrs.Converter) -> Callable[[object, object], Any]:
+    """``X | None``, with the hook of ``X`` looked up once here rather than on every value."""
+    (inner,) = (arg for arg in typing.get_args(type_) if arg is not type(None))
+    hook = converter.get_structure_hook(inner)
+
+    def structure(value: object, _: object) -> Any:
+        return None if value is None else hook(value, inner)
+
+    return structure
+
+
+def _build(*, detailed: bool) -> cattrs.Converter:
+    """The converter, configured: primitives, then the models (see ``_register``)."""
+    import cattrs  # noqa: PLC0415 - deferred from import time to first use, see above
+
+    converter = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
+    # Registered first so that the more specific hooks below take precedence over it.
+    converter.register_structure_hook_factory(_is_optional, _structure_optional)
+    converter.register_structure_hook(bool, _structure_bool)
+    converter.register_structure_hook(int, _structure_int)
+    converter.register_structure_hook(str, _structure_str)
+    converter.register_structure_hook(datetime, _structure_datetime)
+    converter.register_structure_hook(date, _structure_date)
+    # (by predicate: cattrs keeps hooks registered for a union type below every factory)
+    converter.register_structure_hook_func(
+        lambda t: t == datetime | None, _nullable(_structure_datetime)
+    )
+    converter.register_structure_hook_func(lambda t: t == date | None, _nullable(_structure_date))
+    converter.register_structure_hook_func(lambda t: t == Mapping[str, Any], _structure_object)
+    converter.register_structure_hook_factory(
+        lambda t: _open_enum(t) is not None, _structure_open_enum
+    )
+    converter.register_unstructure_hook(datetime, _unstructure_datetime)
+    converter.register_unstructure_hook(date, date.isoformat)
+    # Inner models first: a generated hook resolves the hooks of its fields when it is made.
+    _register(
+        converter,
+        m.RecurringPayment,
+        camel_case=True,
+        hooks={"recurring_target": _structure_str_or_number},
+    )
+    _register(converter, m.Customer, camel_case=True)
+    _register(converter, m.Card)
+    _register(converter, m.PaymentMethod)
+    _register(converter, m.SubscriptionCustomer)
+    _register(converter, m.Plan)
+    _register(converter, m.PauseCollection)
+    _register(converter, m.CancellationDetails)
+    _register(
+        converter,
+        m.Subscription,
+        aliases={"cancelled_at": "canceled_at"},
+        hooks={"metadata": _structure_object},
+    )
+    return converter
+
+
+@functools.cache
+def _fast() -> cattrs.Converter:
+    return _build(detailed=False)
+
+
+@functools.cache
+def _detailed() -> cattrs.Converter:
+    return _build(detailed=True)
+
 
 # attribute name → wire name, per model; also used to name fields in error messages.
 _WIRE_NAMES: dict[type, dict[str, str]] = {}
@@ -193,6 +264,7 @@ def _camel(name: str) -> str:
 
 
 def _register(
+    converter: cattrs.Converter,
     cls: type[Any],
     *,
     camel_case: bool = False,
@@ -200,6 +272,12 @@ def _register(
     hooks: Mapping[str, Callable[[Any, Any], Any]] | None = None,
 ) -> None:
     """Generate and register the structure/unstructure hooks of one model class."""
+    from cattrs.gen import (  # noqa: PLC0415 - see _build
+        make_dict_structure_fn,
+        make_dict_unstructure_fn,
+        override,
+    )
+
     aliases = dict(aliases or {})
     hooks = dict(hooks or {})
     names = {
@@ -224,14 +302,15 @@ def _register(
     )
 
     def structure_model(data: object, _: object) -> Any:
-        if not isinstance(data, Mapping):
+        # ``dict`` first: what JSON gives, recognised without the slower ABC check.
+        if not isinstance(data, dict | Mapping):
             raise TypeError(f"expected a JSON object, got {_describe(data)}")
         for alias, canonical in aliases.items():
             if alias in data and canonical not in data:
                 data = {**data, canonical: data[alias]}
         instance = structure_fn(data, cls)
-        extra = {key: value for key, value in data.items() if key not in known}
-        if extra:
+        if not data.keys() <= known:  # the usual case, answered by one set comparison
+            extra = {key: value for key, value in data.items() if key not in known}
             # The one sanctioned way to set a field of a frozen attrs instance.
             object.__setattr__(instance, "extra", extra)
         return instance
@@ -245,26 +324,15 @@ def _register(
     converter.register_unstructure_hook(cls, unstructure_model)
 
 
-# Inner models first: a generated hook resolves the hooks of its fields when it is made.
-_register(m.RecurringPayment, camel_case=True, hooks={"recurring_target": _structure_str_or_number})
-_register(m.Customer, camel_case=True)
-_register(m.Card)
-_register(m.PaymentMethod)
-_register(m.SubscriptionCustomer)
-_register(m.Plan)
-_register(m.PauseCollection)
-_register(m.CancellationDetails)
-_register(
-    m.Subscription,
-    aliases={"cancelled_at": "canceled_at"},
-    hooks={"metadata": _structure_object},
-)
-
-
 # -- the boundary --------------------------------------------------------------------------
 
 
 def _problems(exc: BaseException, path: str) -> list[str]:
+    from cattrs.errors import (  # noqa: PLC0415 - see _build
+        ClassValidationError,
+        IterableValidationError,
+    )
+
     if isinstance(exc, ClassValidationError):
         names = _WIRE_NAMES.get(exc.cl, {})
         with_notes, others = exc.group_exceptions()
@@ -284,12 +352,16 @@ def _problems(exc: BaseException, path: str) -> list[str]:
 def structure(data: Any, cls: type[T], *, path: str = "$") -> T:
     """Build a ``cls`` from decoded JSON, or raise :class:`ConversionError`."""
     try:
-        return converter.structure(data, cls)
+        return _fast().structure(data, cls)
+    except Exception:  # noqa: S110 - explained below, by the converter that can
+        pass
+    try:
+        return _detailed().structure(data, cls)
     except Exception as exc:  # every failure becomes one readable error
         raise ConversionError(_problems(exc, path)) from exc
 
 
 def unstructure(instance: Any) -> dict[str, Any]:
     """The wire JSON of a model, unknown keys included; inverse of :func:`structure`."""
-    result: dict[str, Any] = converter.unstructure(instance)
+    result: dict[str, Any] = _fast().unstructure(instance)
     return result

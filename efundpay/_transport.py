@@ -280,10 +280,15 @@ class AiohttpTransport:
 
     async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
         limit = self.max_response_bytes
-        if response.content_length is not None and response.content_length > limit:
+        length = response.content_length
+        if length is not None and length > limit:
             raise ResponseTooLargeError(
-                f"response body of {response.content_length} bytes exceeds the {limit}-byte cap"
+                f"response body of {length} bytes exceeds the {limit}-byte cap"
             )
+        if length is not None and "Content-Encoding" not in response.headers:
+            # The usual answer: a declared length within the cap and no compression that
+            # could expand it, so it is read in one go.
+            return await response.read()
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.content.iter_any():

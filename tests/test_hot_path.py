@@ -1,0 +1,134 @@
+"""The shortcuts the lean hot path takes keep every guarantee of the long way round.
+
+- the SDK's own transport has no second timer, but any other transport still gets the backstop;
+- a body is read in one go only when its declared length is all it can be (no compression);
+- the fast converter reads what the detailed one reads; the detailed one only explains;
+- cattrs is imported and the converter built on the first response, not by ``import efundpay``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import subprocess
+import sys
+from typing import Any
+
+import anyio
+import pytest
+
+import efundpay
+from efundpay import AiohttpTransport, AsyncEFundPay, Customer, HTTPRequest, HTTPResponse
+from efundpay import _convert as convert
+from tests.helpers import API_KEY, MERCHANT, SEED_CUSTOMER, SEED_SUBSCRIPTION
+
+pytestmark = pytest.mark.anyio
+
+
+class _DeafTransport:
+    """A transport that ignores ``HTTPRequest.timeout``: it never answers."""
+
+    async def handle_request(self, request: HTTPRequest) -> HTTPResponse:
+        await anyio.sleep_forever()
+        raise AssertionError("unreachable")
+
+    async def aclose(self) -> None:
+        pass
+
+
+async def test_a_transport_that_ignores_its_timeout_is_still_cut_off() -> None:
+    client = AsyncEFundPay(
+        api_key=API_KEY,
+        merchant_account_id=MERCHANT,
+        transport=_DeafTransport(),
+        timeout=0.05,
+        max_retries=0,
+    )
+    async with client:
+        with anyio.fail_after(30):  # a broken backstop fails the test instead of hanging it
+            with pytest.raises(efundpay.APITimeoutError) as raised:
+                await client.subscriptions.pause("sub_1")
+    assert raised.value.outcome_unknown is True
+
+
+async def test_a_compressed_body_is_capped_by_its_decompressed_size() -> None:
+    # 2 MiB of zeros gzip to about 2 KiB: the declared length is far below the cap, the body
+    # a client would hold is far above it.
+    bomb = gzip.compress(b"0" * (2 * 1024 * 1024))
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        await reader.read(1024)  # the small JSON body, already sent with the headers
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(bomb), bomb)
+        )
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    transport = AiohttpTransport(max_response_bytes=1024 * 1024)
+    client = AsyncEFundPay(
+        api_key=API_KEY,
+        merchant_account_id=MERCHANT,
+        base_url=url,
+        transport=transport,
+        max_retries=0,
+    )
+    async with client:
+        with pytest.raises(efundpay.APIResponseValidationError, match="1048576-byte cap"):
+            await client.subscriptions.pause("sub_1")
+    server.close()
+    await server.wait_closed()
+
+
+@pytest.mark.parametrize(
+    ("data", "model"),
+    [
+        pytest.param(SEED_SUBSCRIPTION, efundpay.Subscription, id="seed-subscription"),
+        pytest.param(
+            {**SEED_SUBSCRIPTION, "paused_at": "null", "cancelled_at": "2024-01-20T14:22:00Z"},
+            efundpay.Subscription,
+            id="null-string-and-alias",
+        ),
+        pytest.param(
+            {**SEED_SUBSCRIPTION, "status": "trialing", "discount": {"percent": 10}},
+            efundpay.Subscription,
+            id="unknown-status-and-key",
+        ),
+        pytest.param(SEED_CUSTOMER, Customer, id="seed-customer"),
+        pytest.param(
+            {**SEED_CUSTOMER, "isActive": "true", "recurringPayment": None},
+            Customer,
+            id="legacy-customer",
+        ),
+    ],
+)
+def test_the_fast_converter_reads_exactly_what_the_detailed_one_reads(
+    data: dict[str, Any], model: type[Any]
+) -> None:
+    fast = convert._fast().structure(data, model)
+    assert fast == convert._detailed().structure(data, model)
+    assert fast.extra == convert._detailed().structure(data, model).extra
+    assert convert.unstructure(fast) == convert._detailed().unstructure(fast)
+
+
+def test_a_failure_is_explained_with_every_problem_by_the_detailed_converter() -> None:
+    data = {**SEED_SUBSCRIPTION, "livemode": "maybe", "paused_at": "yesterday"}
+    with pytest.raises(convert.ConversionError) as raised:
+        convert.structure(data, efundpay.Subscription)
+    assert sorted(raised.value.problems) == [
+        "$.livemode: expected a boolean, got 'maybe'",
+        "$.paused_at: expected an ISO 8601 time, got 'yesterday'",
+    ]
+
+
+def test_importing_efundpay_leaves_cattrs_for_the_first_response() -> None:
+    probe = (
+        "import sys, efundpay\n"
+        "assert 'cattrs' not in sys.modules, 'import efundpay imported cattrs'\n"
+        "efundpay._convert.structure({'id': 'sub_1', 'status': 'paused'}, efundpay.Subscription)\n"
+        "assert 'cattrs' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True)
