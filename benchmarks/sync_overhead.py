@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from efundpay import AsyncEFundPay, EFundPay
 
@@ -36,10 +37,10 @@ SERVE = (
 
 
 @contextmanager
-def fake_server() -> Iterator[dict[str, str]]:
+def fake_server() -> Iterator[dict[str, Any]]:
     """A FakeEFundPay in a subprocess; yields the client keyword arguments for it."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and code
+    process = subprocess.Popen(
         [sys.executable, "-c", SERVE], stdout=subprocess.PIPE, text=True, env=env
     )
     try:
@@ -64,7 +65,7 @@ async def _nothing() -> None:
     return None
 
 
-def measure(kwargs: dict[str, str], calls: int, rounds: int) -> dict[str, list[float]]:
+def measure(kwargs: dict[str, Any], calls: int, rounds: int) -> dict[str, list[float]]:
     """Per-call seconds of each subject, one figure per round."""
     figures: dict[str, list[float]] = {"async": [], "sync": [], "async hop": [], "sync hop": []}
     with EFundPay(**kwargs) as client:
