@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import re
 import shutil
 import subprocess
@@ -14,22 +14,21 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "gen_sync.py"
+SCRIPTS = str(SCRIPT.parent)
 CUSTOMERS = "efundpay/resources/customers.py"
 CLIENT = "efundpay/_client.py"
 OUTPUT = "efundpay/_sync.py"
 
 
-def _load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_sync", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["gen_sync"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
+def _load(name: str) -> ModuleType:
+    # scripts/ is not a package: its modules import each other as top-level modules.
+    if SCRIPTS not in sys.path:
+        sys.path.insert(0, SCRIPTS)
+    return importlib.import_module(name)
 
 
-gen_sync = _load_generator()
+gen_sync = _load("gen_sync")
+rules_module = _load("_sync_rules")
 
 
 def run_main(*args: str | Path) -> tuple[int, str]:
@@ -198,7 +197,7 @@ def test_await_is_stripped_and_lines_aligned_under_it_move_along() -> None:
         "    )\n"
         "    after = 1"
     )
-    assert gen_sync.strip_await(text, rule) == (
+    assert rules_module.strip_await(text, rule) == (
         '    sub = client.subscriptions.resume("sub_123", billing_cycle_anchor="now",\n'
         '                                      proration_behavior="none")\n'
         "    sub = client.subscriptions.pause(\n"
