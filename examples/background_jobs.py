@@ -71,7 +71,7 @@ def cancel_subscription(subscription_id: str, idempotency_key: str) -> str:
         )
     except (
         efundpay.NotFoundError,  # no such subscription
-        efundpay.ConflictError,  # not in a status that can be cancelled (already cancelled?)
+        efundpay.ConflictError,  # already cancelled, or the same job running right now
         efundpay.UnprocessableEntityError,  # can never be cancelled
     ) as exc:
         return f"skipped: {exc.message}"  # running again cannot help
@@ -84,18 +84,29 @@ def cancel_subscription(subscription_id: str, idempotency_key: str) -> str:
     return f"cancelled: {sub.id}"
 
 
-def set_token_active(client: EFundPay, customer_id: str, active: bool) -> Customer:
-    """Put the customer's token in the wanted state, with at most two toggles.
+def set_token_active(
+    client: EFundPay, customer_id: str, active: bool, *, max_toggles: int = 4
+) -> Customer:
+    """Put the customer's token in the wanted state, and return the customer in it.
 
-    A toggle returns the state it produced.  If that is not the wanted one, the token was
-    already in the wanted state (say, an earlier toggle whose outcome was unknown did go
-    through), and a second toggle puts it back.  Whenever this returns, the token is in the
-    wanted state, so running it again after a failure is always correct.
+    A toggle answers with the state it produced: toggle until that is the wanted state.  It
+    takes one toggle, or two when the token was already in the wanted state (say, an earlier
+    toggle whose outcome was unknown did go through).  More only when something else toggles
+    the same customer at the same time, such as a second delivery of the same job; after
+    ``max_toggles`` it gives up with :class:`TokenStillChanging`, to be run again later.
+
+    Whenever it returns, its own last toggle produced the wanted state, so running it again
+    after any failure is correct.
     """
-    customer = client.customers.toggle(customer_id)
-    if customer.is_active != active:
+    for _ in range(max_toggles):
         customer = client.customers.toggle(customer_id)
-    return customer
+        if customer.is_active == active:
+            return customer
+    raise TokenStillChanging(f"{customer_id} is being toggled by someone else too")
+
+
+class TokenStillChanging(Exception):
+    """:func:`set_token_active` saw the token change under it; try again later."""
 
 
 def deactivate_customer(customer_id: str) -> str:
@@ -107,4 +118,6 @@ def deactivate_customer(customer_id: str) -> str:
     except efundpay.APIError as exc:
         countdown = exc.retry_after if isinstance(exc, efundpay.RateLimitError) else None
         raise RetryLater(str(exc), countdown=countdown or 30.0) from exc
+    except TokenStillChanging as exc:
+        raise RetryLater(str(exc), countdown=5.0) from exc
     return f"deactivated: {customer_id}"

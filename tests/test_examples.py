@@ -317,6 +317,25 @@ def test_deactivate_jobs_end_with_every_token_inactive_however_often_they_run(
     assert [fake.customer(cid).is_active for cid in ids] == [False] * len(ids)
 
 
+def test_two_deliveries_of_a_deactivation_at_once_still_end_inactive(
+    jobs: tuple[ModuleType, FakeEFundPay],
+) -> None:
+    module, fake = jobs
+    cid = fake.add_customer(is_active=False)
+    # The first run's toggle is applied at once but answered late; the second run toggles
+    # in between, so the first run's answer ("active") is stale when it arrives.
+    fake.delay_next(0.5, operation="customers.toggle")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        first = pool.submit(module.deactivate_customer, cid)
+        deadline = time.monotonic() + 10
+        while fake.customer(cid).toggle_count == 0:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert module.deactivate_customer(cid) == f"deactivated: {cid}"
+        assert first.result(timeout=10) == f"deactivated: {cid}"
+    assert fake.customer(cid).is_active is False
+
+
 def test_a_job_for_a_missing_subscription_is_skipped_not_retried(
     jobs: tuple[ModuleType, FakeEFundPay],
 ) -> None:
