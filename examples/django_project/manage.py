@@ -6,6 +6,6 @@ import sys
 
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
-    from django.core.management import execute_from_command_line
+    from django.core.management import execute_from_command_line  # type: ignore[import-untyped]
 
     execute_from_command_line(sys.argv)

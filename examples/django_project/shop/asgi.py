@@ -12,7 +12,7 @@ import os
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from django.core.asgi import get_asgi_application
+from django.core.asgi import get_asgi_application  # type: ignore[import-untyped]
 
 from . import payments
 

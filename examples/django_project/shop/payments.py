@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured  # type: ignore[import-untyped]
 
 from efundpay import AsyncEFundPay, EFundPay
 

@@ -1,6 +1,6 @@
 """The example's routes: sync views and async views side by side."""
 
-from django.urls import path
+from django.urls import path  # type: ignore[import-untyped]
 
 from . import views
 

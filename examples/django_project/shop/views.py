@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_POST
+from django.http import HttpRequest, JsonResponse  # type: ignore[import-untyped]
+from django.views.decorators.http import require_POST  # type: ignore[import-untyped]
 
 import efundpay
 
