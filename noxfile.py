@@ -67,3 +67,15 @@ def docs(session: nox.Session) -> None:
         session.run(
             "sphinx-build", "-W", "--keep-going", "-b", builder, "docs", f"docs/_build/{builder}"
         )
+
+
+@nox.session(python="3.11")
+def bench(session: nox.Session) -> None:
+    """Benchmark the SDK against raw aiohttp and requests on one loopback stub server.
+
+    Not in the default run: figures need a quiet machine, and only ratios within one run mean
+    anything.  Arguments go to the script, e.g. ``nox -s bench -- --json bench.json``.
+    """
+    _install_groups(session, "bench")
+    session.install(".")
+    session.run("python", "-m", "benchmarks.bench", *session.posargs)

@@ -1,0 +1,68 @@
+"""Micro-benchmarks: what ``import efundpay`` adds, and what reading a response costs.
+
+Import time is measured in fresh interpreters (an import happens once per process), timing
+``import aiohttp`` and then ``import efundpay`` in the same process, so the second figure is
+exactly what the SDK adds on top of its HTTP library.  ``python -X importtime -c "import
+efundpay"`` shows where that time goes.
+
+Parsing is timed on the function the client runs for every success: a 200 response with the
+seed subscription (bytes) in, a :class:`~efundpay.Subscription` out.  As :mod:`timeit`
+advises, the figure is the fastest of several repeats: slower repeats measure the machine's
+other work, not the code.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import timeit
+from typing import Final
+
+import efundpay
+from efundpay._request import APIRequest
+from efundpay._response import read_response
+from efundpay._transport import HTTPResponse
+
+from .stub_server import PAYLOAD, SUBSCRIPTION_ID
+
+__all__ = ["import_times_ms", "parse_time_us"]
+
+_IMPORT_PROBE: Final = (
+    "import time; c = time.perf_counter; t0 = c(); import aiohttp; t1 = c(); "
+    "import efundpay; t2 = c(); print((t1 - t0) * 1e3, (t2 - t1) * 1e3)"
+)
+
+
+def import_times_ms(runs: int) -> tuple[float, float]:
+    """Median ``(import aiohttp, what import efundpay adds)`` in ms over ``runs`` processes."""
+    aiohttp_ms: list[float] = []
+    added_ms: list[float] = []
+    for run in range(runs + 1):
+        output = subprocess.run(
+            [sys.executable, "-c", _IMPORT_PROBE], check=True, capture_output=True, text=True
+        ).stdout
+        if run == 0:
+            continue  # the first run may still be writing bytecode caches
+        first, second = map(float, output.split())
+        aiohttp_ms.append(first)
+        added_ms.append(second)
+    return statistics.median(aiohttp_ms), statistics.median(added_ms)
+
+
+def parse_time_us(repeats: int = 15, number: int = 2000) -> float:
+    """µs to turn a 200 response carrying the seed subscription into the model."""
+    request = APIRequest(
+        operation="subscriptions.pause",
+        api="v4",
+        method="POST",
+        path=f"/v4/subscriptions/{SUBSCRIPTION_ID}/status",
+        model=efundpay.Subscription,
+    )
+    response = HTTPResponse(200, {"Content-Type": "application/json"}, PAYLOAD)
+
+    def parse() -> None:
+        read_response(response, request, url="http://127.0.0.1/", secrets=("sk_test_x",))
+
+    parse()  # the first call may build what later calls reuse
+    return min(timeit.repeat(parse, repeat=repeats, number=number)) / number * 1e6
