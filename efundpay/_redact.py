@@ -38,7 +38,8 @@ SENSITIVE_KEYS: Final = frozenset(
 )
 
 # 13-19 digits, optionally grouped by spaces or dashes: a card number (PAN).
-_PAN: Final = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+# Not part of a longer number or of a decimal fraction (a duration, an amount).
+_PAN: Final = re.compile(r"(?<!\d)(?<!\d\.)(?:\d[ -]?){12,18}\d(?!\d|\.\d)")
 _SECRET_KEY: Final = re.compile(r"\bsk_(?:test|live)_[A-Za-z0-9_\-]+")
 _KEY_NAMES: Final = "|".join(sorted(SENSITIVE_KEYS, key=len, reverse=True))
 # A sensitive key's value in JSON text that could not be parsed (an HTML page, a body cut

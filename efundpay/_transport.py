@@ -261,12 +261,12 @@ class AiohttpTransport:
                 return HTTPResponse(response.status, response.headers, content)
         except aiohttp.ConnectionTimeoutError as exc:
             raise TransportTimeoutError(
-                f"timed out connecting ({request.timeout.connect}s)", request_sent=False
+                f"timed out connecting ({request.timeout.connect:g}s)", request_sent=False
             ) from exc
         except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise TransportTimeoutError(
                 f"timed out after sending, waiting for the response "
-                f"({request.timeout.total}s per attempt)",
+                f"({request.timeout.total:g}s per attempt)",
                 request_sent=True,
             ) from exc
         except aiohttp.ClientConnectorError as exc:
@@ -342,7 +342,7 @@ class MockTransport:
                     result = await result
         except TimeoutError as exc:
             raise TransportTimeoutError(
-                f"timed out after {request.timeout.total}s", request_sent=True
+                f"timed out after {request.timeout.total:g}s", request_sent=True
             ) from exc
         return result
 

@@ -217,3 +217,10 @@ async def test_a_successful_call_after_errors_returns_the_model() -> None:
         sub = await client.subscriptions.resume("sub_1")
     assert sub.status == "active"
     assert len(transport.requests) == 2
+
+
+def test_redaction_masks_card_numbers_but_not_decimal_numbers() -> None:
+    from efundpay._redact import redact_text
+
+    text = redact_text("card 4111 1111 1111 1111, 4111111111111111. took 0.12345678901234567s")
+    assert text == "card ************1111, ************1111. took 0.12345678901234567s"
