@@ -29,10 +29,11 @@ import os
 import selectors
 import threading
 import weakref
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Final, ParamSpec, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
 
-from anyio.from_thread import BlockingPortal
+if TYPE_CHECKING:
+    from anyio.from_thread import BlockingPortal
 
 __all__ = ["Runner"]
 
@@ -104,6 +105,9 @@ def _serve(
     ready: concurrent.futures.Future[tuple[BlockingPortal, asyncio.AbstractEventLoop]],
 ) -> None:
     """The runner thread: an event loop whose main task is a blocking portal."""
+    # Imported by the first blocking call, not by ``import efundpay``: anyio's thread tools
+    # are a good part of the SDK's import time, and async-only programs never need them.
+    from anyio.from_thread import BlockingPortal  # noqa: PLC0415
 
     async def main() -> None:
         async with BlockingPortal() as portal:
@@ -156,7 +160,7 @@ class _State:
         """The loop's thread, once started."""
         return self._thread
 
-    def submit(self, call: Callable[[], Awaitable[T]]) -> concurrent.futures.Future[T]:
+    def submit(self, call: Callable[[], Coroutine[Any, Any, T]]) -> concurrent.futures.Future[T]:
         """Start ``call()`` as a task on the loop (starting the loop first if need be)."""
         with self._lock:
             if self._pid != os.getpid():
@@ -165,11 +169,14 @@ class _State:
                 raise RuntimeError(_CLOSED_MESSAGE)
             if self._portal is None:
                 self._start()
-            assert self._portal is not None
-            portal = self._portal
+            assert self._loop is not None
+            loop = self._loop
             self._handing_over += 1
         try:
-            return portal.start_task_soon(call)
+            # Straight onto the loop: one trip there and back per call.  The portal's
+            # start_task_soon would first wait for the loop to accept the task, a second
+            # round trip that costs two more thread wake-ups on every call.
+            return asyncio.run_coroutine_threadsafe(call(), loop)
         finally:
             with self._lock:
                 self._handing_over -= 1

@@ -3,7 +3,7 @@
 - the SDK's own transport has no second timer, but any other transport still gets the backstop;
 - a body is read in one go only when its declared length is all it can be (no compression);
 - the fast converter reads what the detailed one reads; the detailed one only explains;
-- cattrs is imported and the converter built on the first response, not by ``import efundpay``.
+- cattrs (and the converter) and anyio's thread tools load on first use, not at import;
 """
 
 from __future__ import annotations
@@ -124,10 +124,11 @@ def test_a_failure_is_explained_with_every_problem_by_the_detailed_converter() -
     ]
 
 
-def test_importing_efundpay_leaves_cattrs_for_the_first_response() -> None:
+def test_importing_efundpay_leaves_cattrs_and_thread_tools_for_first_use() -> None:
     probe = (
         "import sys, efundpay\n"
-        "assert 'cattrs' not in sys.modules, 'import efundpay imported cattrs'\n"
+        "for name in ('cattrs', 'anyio.from_thread'):\n"
+        "    assert name not in sys.modules, f'import efundpay imported {name}'\n"
         "efundpay._convert.structure({'id': 'sub_1', 'status': 'paused'}, efundpay.Subscription)\n"
         "assert 'cattrs' in sys.modules\n"
     )
