@@ -27,7 +27,7 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
 
@@ -254,6 +254,9 @@ def _detailed() -> cattrs.Converter:
     return _build(detailed=True)
 
 
+# ``dict`` first: what JSON gives, recognised without the slower ABC check.
+_JSON_OBJECT: Final = (dict, Mapping)
+
 # attribute name → wire name, per model; also used to name fields in error messages.
 _WIRE_NAMES: dict[type, dict[str, str]] = {}
 
@@ -302,8 +305,7 @@ def _register(
     )
 
     def structure_model(data: object, _: object) -> Any:
-        # ``dict`` first: what JSON gives, recognised without the slower ABC check.
-        if not isinstance(data, dict | Mapping):
+        if not isinstance(data, _JSON_OBJECT):
             raise TypeError(f"expected a JSON object, got {_describe(data)}")
         for alias, canonical in aliases.items():
             if alias in data and canonical not in data:
