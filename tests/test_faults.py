@@ -17,16 +17,26 @@ fake's state: a customer's ``toggle_count``, a subscription's ``history``).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import anyio
+import attrs
 import pytest
 
 import efundpay
-from efundpay import AiohttpTransport, AsyncEFundPay, RetryEvent, RetryPolicy, Timeout
+from efundpay import (
+    AiohttpTransport,
+    AsyncEFundPay,
+    HTTPRequest,
+    HTTPResponse,
+    RetryEvent,
+    RetryPolicy,
+    Timeout,
+)
 from efundpay.testing import FakeEFundPay
 from tests.helpers import NO_WAIT, refusing_url
 
@@ -284,6 +294,48 @@ async def test_a_connect_timeout_means_never_sent_so_a_toggle_is_retried(
     assert raised.value.outcome_unknown is False
     assert raised.value.attempts == 3, "retried: nothing can have been applied"
     assert toggles(fake) == 0
+
+
+class _SlowerThanAsked:
+    """A transport that sends through aiohttp with a far longer timeout than it is given,
+    optionally under a timer of its own (``asyncio.timeout`` or ``anyio.fail_after``)."""
+
+    def __init__(self, own_timer: str | None) -> None:
+        self.inner = AiohttpTransport()
+        self.own_timer = own_timer
+
+    async def handle_request(self, request: HTTPRequest) -> HTTPResponse:
+        patient = attrs.evolve(request, timeout=Timeout(total=60))
+        if self.own_timer == "asyncio":
+            async with asyncio.timeout(request.timeout.total):
+                return await self.inner.handle_request(patient)
+        if self.own_timer == "anyio":
+            with anyio.fail_after(request.timeout.total):
+                return await self.inner.handle_request(patient)
+        return await self.inner.handle_request(patient)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+@pytest.mark.parametrize("own_timer", ["asyncio", "anyio", None])
+async def test_timeouts_from_any_library_become_api_timeout_errors_in_time(
+    fake: FakeEFundPay, own_timer: str | None
+) -> None:
+    # None: the transport ignores its timeout, and the SDK's own backstop ends the attempt.
+    fake.delay_next(10.0, operation=TOGGLE)
+    transport = _SlowerThanAsked(own_timer)
+    async with AsyncEFundPay(**fake.client_kwargs(), transport=transport, timeout=0.2) as client:
+        started = time.monotonic()
+        with pytest.raises(efundpay.APITimeoutError) as raised:
+            await client.customers.toggle(CUS)
+        elapsed = time.monotonic() - started
+
+    assert elapsed < 3.0
+    assert raised.value.request_sent is True
+    assert raised.value.outcome_unknown is True
+    assert raised.value.attempts == 1
+    assert toggles(fake) == 1
 
 
 # -- HTML / truncated JSON --------------------------------------------------------------------
