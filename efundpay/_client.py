@@ -64,6 +64,7 @@ _TOGGLE_UNKNOWN: Final = (
 # SDK's own AiohttpTransport needs none: aiohttp's total timeout already bounds connecting,
 # sending and reading the body, and a second timer costs about 25 µs of CPU per call.
 _BACKSTOP_GRACE: Final = 0.5
+_NO_BACKSTOP: Final = contextlib.nullcontext()  # reusable: nothing to allocate per attempt
 
 # Built once: json.dumps() with any non-default option builds a new encoder on every call.
 _JSON_ENCODER: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
@@ -278,7 +279,7 @@ class AsyncEFundPay:
                 )
             started = time.perf_counter()
             backstop = (
-                contextlib.nullcontext()
+                _NO_BACKSTOP
                 if type(transport) is AiohttpTransport
                 else anyio.fail_after(timeout.total + _BACKSTOP_GRACE)
             )

@@ -206,10 +206,12 @@ class AiohttpTransport:
             keepalive_timeout=self._keepalive_timeout,
             ssl=self._verify if isinstance(self._verify, ssl.SSLContext) else True,
         )
+        # No skip_auto_headers: aiohttp adds its own User-Agent only to a request without
+        # one (the client always sends the SDK's), and a skip list would cost a copy of the
+        # headers on every request.
         self._session = aiohttp.ClientSession(
             connector=connector,
             auto_decompress=True,
-            skip_auto_headers=("User-Agent",),
             raise_for_status=False,
         )
         self._loop = loop
