@@ -17,25 +17,19 @@ fake's state: a customer's ``toggle_count``, a subscription's ``history``).
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-import anyio
-import attrs
 import pytest
 
 import efundpay
 from efundpay import (
     AiohttpTransport,
     AsyncEFundPay,
-    HTTPRequest,
-    HTTPResponse,
     RetryEvent,
     RetryPolicy,
-    Timeout,
 )
 from efundpay.testing import FakeEFundPay
 from tests.helpers import NO_WAIT, refusing_url
@@ -243,99 +237,6 @@ async def test_a_slow_toggle_is_a_timeout_with_an_unknown_outcome_and_not_retrie
     assert raised.value.outcome_unknown is True
     assert "outcome is unknown" in str(raised.value)
     assert toggles(fake) == 1, "the fake applied it: exactly the case the error warns about"
-
-
-async def test_a_read_timeout_bounds_the_wait_for_data_too(fake: FakeEFundPay) -> None:
-    fake.delay_next(2.0, operation=TOGGLE)
-    timeout = Timeout(total=10, connect=5, read=0.25)
-    async with AsyncEFundPay(**fake.client_kwargs(), timeout=timeout) as client:
-        with pytest.raises(efundpay.APITimeoutError) as raised:
-            await client.customers.toggle(CUS)
-    assert raised.value.outcome_unknown is True
-    assert raised.value.attempts == 1
-
-
-async def test_the_deadline_ends_a_call_in_time_across_attempts(fake: FakeEFundPay) -> None:
-    fake.delay_next(5.0, times=10, operation=STATUS)
-    async with AsyncEFundPay(
-        **fake.client_kwargs(), retry=NO_WAIT, timeout=0.3, max_retries=10, deadline=1.0
-    ) as client:
-        started = time.monotonic()
-        with pytest.raises(efundpay.APITimeoutError) as raised:
-            await client.subscriptions.pause(SUB)
-        elapsed = time.monotonic() - started
-
-    assert 0.95 <= elapsed < 2.0, "raised at the deadline, not after ten attempts"
-    assert 3 <= raised.value.attempts <= 4
-    assert "deadline" in str(raised.value)
-    assert changes(fake) == 1
-
-
-async def test_a_connect_timeout_means_never_sent_so_a_toggle_is_retried(
-    fake: FakeEFundPay,
-) -> None:
-    # One pooled connection, held by a slow call: every toggle attempt times out waiting for
-    # a connection, so it provably never left the process.
-    fake.delay_next(10.0, operation=STATUS)
-    transport = AiohttpTransport(max_connections=1)
-    timeout = Timeout(total=5, connect=0.1)
-    async with (
-        AsyncEFundPay(**fake.client_kwargs(), transport=transport, retry=NO_WAIT) as client,
-        anyio.create_task_group() as tasks,
-    ):
-        tasks.start_soon(client.subscriptions.pause, SUB)
-        while fake.pending_faults:  # noqa: ASYNC110 - the fake offers no event to await
-            await anyio.sleep(0.01)
-        with pytest.raises(efundpay.APITimeoutError) as raised:
-            await client.with_options(timeout=timeout).customers.toggle(CUS)
-        tasks.cancel_scope.cancel()
-
-    assert raised.value.request_sent is False
-    assert raised.value.outcome_unknown is False
-    assert raised.value.attempts == 3, "retried: nothing can have been applied"
-    assert toggles(fake) == 0
-
-
-class _SlowerThanAsked:
-    """A transport that sends through aiohttp with a far longer timeout than it is given,
-    optionally under a timer of its own (``asyncio.timeout`` or ``anyio.fail_after``)."""
-
-    def __init__(self, own_timer: str | None) -> None:
-        self.inner = AiohttpTransport()
-        self.own_timer = own_timer
-
-    async def handle_request(self, request: HTTPRequest) -> HTTPResponse:
-        patient = attrs.evolve(request, timeout=Timeout(total=60))
-        if self.own_timer == "asyncio":
-            async with asyncio.timeout(request.timeout.total):
-                return await self.inner.handle_request(patient)
-        if self.own_timer == "anyio":
-            with anyio.fail_after(request.timeout.total):
-                return await self.inner.handle_request(patient)
-        return await self.inner.handle_request(patient)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
-@pytest.mark.parametrize("own_timer", ["asyncio", "anyio", None])
-async def test_timeouts_from_any_library_become_api_timeout_errors_in_time(
-    fake: FakeEFundPay, own_timer: str | None
-) -> None:
-    # None: the transport ignores its timeout, and the SDK's own backstop ends the attempt.
-    fake.delay_next(10.0, operation=TOGGLE)
-    transport = _SlowerThanAsked(own_timer)
-    async with AsyncEFundPay(**fake.client_kwargs(), transport=transport, timeout=0.2) as client:
-        started = time.monotonic()
-        with pytest.raises(efundpay.APITimeoutError) as raised:
-            await client.customers.toggle(CUS)
-        elapsed = time.monotonic() - started
-
-    assert elapsed < 3.0
-    assert raised.value.request_sent is True
-    assert raised.value.outcome_unknown is True
-    assert raised.value.attempts == 1
-    assert toggles(fake) == 1
 
 
 # -- HTML / truncated JSON --------------------------------------------------------------------
