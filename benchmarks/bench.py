@@ -3,9 +3,9 @@
 In one run, against one stub server in its own process, it measures raw aiohttp,
 ``AsyncEFundPay``, ``EFundPay`` and ``requests.Session`` making the same call: the per-call
 median and p99 of sequential calls, and calls/s at 1, 16, 64 and 256 concurrent callers.
-Rounds interleave the subjects (A B C D, A B C D, …) and each figure is the median over the
-rounds, so a noisy neighbour on the machine slows every subject alike instead of one.  Then
-it times ``import efundpay`` and the parsing of one response, and checks the goals.
+The clients take turns in short slices (see ``benchmarks/measure.py``), so a noisy neighbour
+on the machine slows every client alike instead of one.  Then it times ``import efundpay``
+and the parsing of one response, and checks the goals.
 
 ``--profile AsyncEFundPay`` runs sequential calls of one subject under cProfile instead.
 """
@@ -27,18 +27,18 @@ import aiohttp
 import efundpay
 
 from .clients import SUBJECTS, AsyncSubject, SyncSubject
-from .measure import Figures, measure
+from .measure import Figures, measure_all
 from .micro import import_times_ms, parse_time_us
-from .report import combine, goals, render
+from .report import goals, render
 from .stub_server import running_stub_server
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     names = [subject.name for subject in SUBJECTS]
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__)
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
-    parser.add_argument("--calls", type=int, default=2000, help="sequential calls per round")
-    parser.add_argument("--burst", type=int, default=4000, help="calls per concurrency level")
+    parser.add_argument("--calls", type=int, default=2000, help="sequential calls per client")
+    parser.add_argument("--rounds", type=int, default=5, help="bursts per client and level")
+    parser.add_argument("--burst", type=int, default=1500, help="calls per burst")
     parser.add_argument(
         "--levels",
         type=lambda text: [int(n) for n in text.split(",")],
@@ -56,7 +56,9 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def _profile(subject: AsyncSubject | SyncSubject, calls: int) -> None:
     profiler = cProfile.Profile()
     with running_stub_server() as base_url:
-        profiler.runcall(measure, subject, base_url, calls=calls, burst=0, levels=())
+        profiler.runcall(
+            measure_all, [subject], base_url, calls=calls, burst=0, rounds=0, levels=()
+        )
     pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
 
 
@@ -77,6 +79,7 @@ def _figures_json(fig: Figures) -> dict[str, Any]:
         "median_us": round(fig.median_us, 1),
         "p99_us": round(fig.p99_us, 1),
         "calls_per_second": {str(n): round(rate) for n, rate in fig.calls_per_second.items()},
+        "bursts": {str(n): [round(rate) for rate in rates] for n, rates in fig.bursts.items()},
     }
 
 
@@ -89,16 +92,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if not any(s.name == "EFundPay" for s in SUBJECTS):
         print("note: efundpay.EFundPay is not available in this checkout; skipped", file=sys.stderr)
-    rounds: dict[str, list[Figures]] = {s.name: [] for s in subjects}
     with running_stub_server() as base_url:
-        for number in range(1, args.rounds + 1):
-            for subject in subjects:
-                print(f"round {number}/{args.rounds}: {subject.name}", file=sys.stderr)
-                figures = measure(
-                    subject, base_url, calls=args.calls, burst=args.burst, levels=args.levels
-                )
-                rounds[subject.name].append(figures)
-    combined = {name: combine(figures) for name, figures in rounds.items()}
+        combined = measure_all(
+            subjects,
+            base_url,
+            calls=args.calls,
+            burst=args.burst,
+            rounds=args.rounds,
+            levels=args.levels,
+        )
     import_ms = None if args.no_micro else import_times_ms(args.import_runs)
     parse_us = None if args.no_micro else parse_time_us()
     found = goals(combined, None if import_ms is None else import_ms[1], parse_us)
@@ -113,7 +115,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "levels": args.levels,
             },
             "subjects": {name: _figures_json(fig) for name, fig in combined.items()},
-            "rounds": {name: [_figures_json(f) for f in figs] for name, figs in rounds.items()},
             "import_ms": None
             if import_ms is None
             else {"aiohttp": import_ms[0], "efundpay_added": import_ms[1]},

@@ -1,146 +1,204 @@
 """Timing loops: per-call latency of sequential calls, and calls/s under concurrency.
 
-Async subjects are driven by tasks on one event loop, blocking subjects by threads sharing
-one client.  Before each timed run the same number of callers warms the pool up, so that what
-is measured is the steady state of a long-lived client, not connection set-up.
+Every client is opened once and kept open for the whole run, and the clients take turns in
+short slices (a hundred sequential calls, or one burst at one concurrency level), their order
+rotating from one turn to the next.  A machine that gets busier or quieter during the run
+therefore slows every client alike, which is what makes the ratios between them mean
+something on a shared machine.
+
+Async clients are driven by tasks on the run's event loop; blocking clients by threads
+sharing one client (while they run, the loop waits: no async client is in use then).
+Before anything is timed, each client warms its pool up at the concurrency it is about to
+be measured at, so what is measured is a long-lived client, not connection set-up.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import statistics
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .clients import AsyncCall, AsyncSubject, SyncCall, SyncSubject
 
-__all__ = ["Figures", "measure"]
+__all__ = ["Figures", "measure_all"]
+
+SLICE = 100  # sequential calls per turn
 
 
-@dataclass(frozen=True)
+@dataclass
 class Figures:
-    """One subject's figures from one round."""
+    """One client's figures: sequential latency, and calls/s at each concurrency level."""
 
-    median_us: float
-    p99_us: float
-    calls_per_second: dict[int, float]
+    median_us: float = 0.0
+    p99_us: float = 0.0
+    calls_per_second: dict[int, float] = field(default_factory=dict)
+    # calls/s of every burst, by level: the spread shows how noisy the machine was
+    bursts: dict[int, list[float]] = field(default_factory=dict)
 
 
-def _latency_figures(samples_ns: list[int]) -> tuple[float, float]:
-    median = statistics.median(samples_ns) / 1000
-    p99 = statistics.quantiles(samples_ns, n=100)[98] / 1000
-    return median, p99
+# -- one client, either kind -----------------------------------------------------------------
+
+
+class _Opened:
+    """An open client that can run a slice of sequential calls or one burst of concurrent ones."""
+
+    def __init__(self, name: str, call: AsyncCall | SyncCall) -> None:
+        self.name = name
+        self.call = call
+
+    async def sequential(self, calls: int) -> list[int]:
+        """Nanoseconds per call, for ``calls`` calls one after the other."""
+        raise NotImplementedError
+
+    async def burst(self, calls: int, concurrency: int) -> float:
+        """Seconds for ``calls`` calls made by ``concurrency`` callers."""
+        raise NotImplementedError
+
+
+class _OpenedAsync(_Opened):
+    call: AsyncCall
+
+    async def sequential(self, calls: int) -> list[int]:
+        samples: list[int] = []
+        clock = time.perf_counter_ns
+        for _ in range(calls):
+            started = clock()
+            await self.call()
+            samples.append(clock() - started)
+        return samples
+
+    async def burst(self, calls: int, concurrency: int) -> float:
+        tickets = iter(range(calls))
+
+        async def caller() -> None:
+            for _ in tickets:
+                await self.call()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(caller() for _ in range(concurrency)))
+        return time.perf_counter() - started
+
+
+class _OpenedSync(_Opened):
+    call: SyncCall
+
+    async def sequential(self, calls: int) -> list[int]:
+        samples: list[int] = []
+        clock = time.perf_counter_ns
+        for _ in range(calls):
+            started = clock()
+            self.call()
+            samples.append(clock() - started)
+        return samples
+
+    async def burst(self, calls: int, concurrency: int) -> float:
+        # Taking a ticket from a shared ``itertools.count`` is atomic under the GIL.
+        tickets = itertools.count()
+        start = threading.Barrier(concurrency + 1)
+        failures: list[BaseException] = []
+
+        def caller() -> None:
+            start.wait()
+            try:
+                while next(tickets) < calls:
+                    self.call()
+            except BaseException as exc:
+                failures.append(exc)
+
+        threads = [threading.Thread(target=caller) for _ in range(concurrency)]
+        for thread in threads:
+            thread.start()
+        start.wait()
+        started = time.perf_counter()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+        if failures:
+            raise failures[0]
+        return elapsed
+
+
+# -- the run ---------------------------------------------------------------------------------
+
+
+def _turns(opened: Sequence[_Opened], rounds: int) -> list[list[_Opened]]:
+    """``rounds`` turns, each client once per turn, the order rotating turn by turn."""
+    return [[*opened[r % len(opened) :], *opened[: r % len(opened)]] for r in range(rounds)]
 
 
 def _warmup_calls(concurrency: int) -> int:
-    return max(200, 2 * concurrency)
+    return max(200, 4 * concurrency)
 
 
-# -- async ---------------------------------------------------------------------------------
+async def _measure(
+    opened: Sequence[_Opened], *, calls: int, burst: int, rounds: int, levels: Sequence[int]
+) -> dict[str, Figures]:
+    figures = {client.name: Figures() for client in opened}
+    samples: dict[str, list[int]] = {client.name: [] for client in opened}
+    for client in opened:
+        await client.sequential(_warmup_calls(1))
+    for turn in _turns(opened, max(1, calls // SLICE)):
+        for client in turn:
+            samples[client.name] += await client.sequential(SLICE)
+    for name, taken in samples.items():
+        figures[name].median_us = statistics.median(taken) / 1000
+        figures[name].p99_us = statistics.quantiles(taken, n=100)[98] / 1000
+    for level in levels:
+        calls_per_burst = max(burst, 4 * level)  # every caller makes a few calls
+        for client in opened:
+            await client.burst(_warmup_calls(level), level)
+        for turn in _turns(opened, rounds):
+            for client in turn:
+                seconds = await client.burst(calls_per_burst, level)
+                figures[client.name].bursts.setdefault(level, []).append(calls_per_burst / seconds)
+        for figure in figures.values():
+            figure.calls_per_second[level] = statistics.median(figure.bursts[level])
+    return figures
 
 
-async def _async_sequential(call: AsyncCall, calls: int) -> list[int]:
-    samples: list[int] = []
-    clock = time.perf_counter_ns
-    for _ in range(calls):
-        started = clock()
-        await call()
-        samples.append(clock() - started)
-    return samples
-
-
-async def _async_burst(call: AsyncCall, calls: int, concurrency: int) -> float:
-    """Seconds for ``calls`` calls made by ``concurrency`` tasks."""
-    tickets = iter(range(calls))
-
-    async def worker() -> None:
-        for _ in tickets:
-            await call()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return time.perf_counter() - started
-
-
-async def _measure_async(
-    subject: AsyncSubject, base_url: str, calls: int, burst: int, levels: Sequence[int]
-) -> Figures:
-    async with subject.open(base_url) as call:
-        await _async_sequential(call, _warmup_calls(1))
-        median, p99 = _latency_figures(await _async_sequential(call, calls))
-        rates: dict[int, float] = {}
-        for level in levels:
-            await _async_burst(call, _warmup_calls(level), level)
-            rates[level] = burst / await _async_burst(call, burst, level)
-    return Figures(median, p99, rates)
-
-
-# -- threads -------------------------------------------------------------------------------
-
-
-def _sync_sequential(call: SyncCall, calls: int) -> list[int]:
-    samples: list[int] = []
-    clock = time.perf_counter_ns
-    for _ in range(calls):
-        started = clock()
-        call()
-        samples.append(clock() - started)
-    return samples
-
-
-def _thread_burst(call: SyncCall, calls: int, concurrency: int) -> float:
-    """Seconds for ``calls`` calls made by ``concurrency`` threads."""
-    # Taking a ticket from a shared ``itertools.count`` is atomic under the GIL.
-    tickets = itertools.count()
-    start = threading.Barrier(concurrency + 1)
-    failures: list[BaseException] = []
-
-    def worker() -> None:
-        start.wait()
-        try:
-            while next(tickets) < calls:
-                call()
-        except BaseException as exc:
-            failures.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    start.wait()
-    started = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    if failures:
-        raise failures[0]
-    return elapsed
-
-
-def _measure_sync(
-    subject: SyncSubject, base_url: str, calls: int, burst: int, levels: Sequence[int]
-) -> Figures:
-    with subject.open(base_url) as call:
-        _sync_sequential(call, _warmup_calls(1))
-        median, p99 = _latency_figures(_sync_sequential(call, calls))
-        rates: dict[int, float] = {}
-        for level in levels:
-            _thread_burst(call, _warmup_calls(level), level)
-            rates[level] = burst / _thread_burst(call, burst, level)
-    return Figures(median, p99, rates)
-
-
-def measure(
-    subject: AsyncSubject | SyncSubject,
+async def _open_and_measure(
+    subjects: Sequence[AsyncSubject | SyncSubject],
     base_url: str,
     *,
     calls: int,
     burst: int,
+    rounds: int,
     levels: Sequence[int],
-) -> Figures:
-    """One round for one subject: ``calls`` sequential calls, then ``burst`` at each level."""
-    if isinstance(subject, AsyncSubject):
-        return asyncio.run(_measure_async(subject, base_url, calls, burst, levels))
-    return _measure_sync(subject, base_url, calls, burst, levels)
+) -> dict[str, Figures]:
+    async with contextlib.AsyncExitStack() as stack:
+        opened: list[_Opened] = []
+        for subject in subjects:
+            if isinstance(subject, AsyncSubject):
+                call = await stack.enter_async_context(subject.open(base_url))
+                opened.append(_OpenedAsync(subject.name, call))
+            else:
+                opened.append(
+                    _OpenedSync(subject.name, stack.enter_context(subject.open(base_url)))
+                )
+        return await _measure(opened, calls=calls, burst=burst, rounds=rounds, levels=levels)
+
+
+def measure_all(
+    subjects: Sequence[AsyncSubject | SyncSubject],
+    base_url: str,
+    *,
+    calls: int,
+    burst: int,
+    rounds: int,
+    levels: Sequence[int],
+) -> dict[str, Figures]:
+    """Figures for every subject, measured in interleaved turns (see the module docstring).
+
+    ``calls`` sequential calls per client, in slices of :data:`SLICE`; then, at each level,
+    ``rounds`` bursts of ``burst`` calls per client, of which the median rate is reported.
+    """
+    return asyncio.run(
+        _open_and_measure(
+            subjects, base_url, calls=calls, burst=burst, rounds=rounds, levels=levels
+        )
+    )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .measure import Figures
 
-__all__ = ["Goal", "combine", "goals", "render"]
+__all__ = ["Goal", "goals", "render"]
 
 BASELINE = "raw aiohttp"
 
@@ -32,18 +31,6 @@ class Goal:
     def as_json(self) -> dict[str, Any]:
         """The goal as plain JSON."""
         return {**self.__dict__, "met": self.met}
-
-
-def combine(rounds: Sequence[Figures]) -> Figures:
-    """The median of each figure over the rounds: one slow round does not decide a ratio."""
-    levels = rounds[0].calls_per_second
-    return Figures(
-        median_us=statistics.median(r.median_us for r in rounds),
-        p99_us=statistics.median(r.p99_us for r in rounds),
-        calls_per_second={
-            level: statistics.median(r.calls_per_second[level] for r in rounds) for level in levels
-        },
-    )
 
 
 def goals(
