@@ -52,7 +52,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def typing(session: nox.Session) -> None:
-    """mypy --strict on the package, tests, scripts, examples, docs/conf.py and this noxfile."""
+    """mypy --strict on the package, tests, scripts, benchmarks, examples, docs/conf.py, noxfile."""
     _install_groups(session, "typing")
     session.install(".")
     session.run("mypy")
