@@ -5,10 +5,23 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import time
+from collections import Counter
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any
 
-from efundpay import AsyncEFundPay, HTTPRequest, HTTPResponse, MockTransport, RetryPolicy
+import attrs
+
+from efundpay import (
+    AiohttpTransport,
+    AsyncEFundPay,
+    HTTPRequest,
+    HTTPResponse,
+    MockTransport,
+    RetryPolicy,
+    TransportError,
+)
 from efundpay._transport import Handler
 from efundpay.testing import FakeEFundPay, Operation
 
@@ -142,7 +155,7 @@ def refusing_url() -> Iterator[str]:
 # -- faults to queue on FakeEFundPay (the property and state-machine tests draw from these) ----
 
 #: Seconds a "slow" fault holds its response; pair it with :data:`SHORT_TIMEOUT`.
-HOLD = 0.3
+HOLD = 0.15
 #: The per-attempt timeout for a call that meets :data:`SLOW` (others keep the default, so a
 #: busy machine never turns an ordinary call into a timeout).
 SHORT_TIMEOUT = 0.05
@@ -162,3 +175,61 @@ FAULTS: dict[str, Callable[[FakeEFundPay, Operation], None]] = {
         "html", status=502, apply=False, operation=op
     ),
 }
+
+
+# -- attributing what the fake applied to the SDK call that sent it ---------------------------
+
+#: The call the current task is making; :class:`TaggingTransport` sends it as ``x-test-call``.
+CALL_ID: ContextVar[str] = ContextVar("efundpay_test_call", default="")
+
+
+class TaggingTransport:
+    """The real :class:`AiohttpTransport`, marking each request with the call it belongs to.
+
+    The fake logs every request with its headers and whether it applied a change, so a test
+    can attribute each change to exactly one SDK call, however late it lands: a request the
+    client gave up on may still be waiting in the server's socket and be applied after the
+    call returned.  :attr:`maybe_sent` counts the requests of each call that may have reached
+    the fake (all but those refused or timed out before sending).
+    """
+
+    def __init__(self) -> None:
+        self.inner = AiohttpTransport()
+        self.maybe_sent: Counter[str] = Counter()
+
+    async def handle_request(self, request: HTTPRequest) -> HTTPResponse:
+        """Send ``request`` with the current :data:`CALL_ID` as ``x-test-call``."""
+        call = CALL_ID.get()
+        tagged = attrs.evolve(request, headers={**request.headers, "x-test-call": call})
+        sent = True
+        try:
+            return await self.inner.handle_request(tagged)
+        except TransportError as exc:
+            sent = exc.request_sent
+            raise
+        finally:
+            self.maybe_sent[call] += sent
+
+    async def aclose(self) -> None:
+        """Close the real transport."""
+        await self.inner.aclose()
+
+
+def applied_by_call(fake: FakeEFundPay) -> Counter[str]:
+    """How many changes the fake applied for each ``x-test-call``."""
+    return Counter(r.headers.get("x-test-call", "") for r in fake.requests if r.applied)
+
+
+def settle(fake: FakeEFundPay, transport: TaggingTransport, call: str, limit: float = 3.0) -> None:
+    """Block until the fake has handled every request of ``call`` that may have reached it.
+
+    A request is logged once handled (a held one once its hold ends), so after this nothing
+    of ``call`` can still change the fake.  Gives up after ``limit`` seconds: a request that
+    died on the way is never logged, and never applied either.
+    """
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        logged = sum(r.headers.get("x-test-call") == call for r in fake.requests)
+        if logged >= transport.maybe_sent[call]:
+            return
+        time.sleep(0.005)

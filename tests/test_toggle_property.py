@@ -1,7 +1,8 @@
 """Toggle safety as a property: under any faults, no single call flips a customer twice.
 
 The contract checked for every call (``delta`` is how often the fake really flipped the
-customer while the call ran):
+customer for that call: measured around a lone call, or attributed through the fake's log
+when calls run concurrently):
 
 - it returned a customer → ``delta == 1`` and the returned state is the fake's state;
 - it raised with ``outcome_unknown=False`` → ``delta == 0``;
@@ -23,7 +24,15 @@ from hypothesis import strategies as st
 import efundpay
 from efundpay import AsyncEFundPay, RetryPolicy
 from efundpay.testing import FakeEFundPay
-from tests.helpers import FAULTS, HOLD, SHORT_TIMEOUT, SLOW
+from tests.helpers import (
+    CALL_ID,
+    FAULTS,
+    HOLD,
+    SHORT_TIMEOUT,
+    SLOW,
+    TaggingTransport,
+    applied_by_call,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -51,24 +60,39 @@ async def checked_toggle(client: AsyncEFundPay, fake: FakeEFundPay, customer_id:
 
 
 async def test_hundreds_of_concurrent_toggles_under_random_faults_never_flip_twice() -> None:
-    tally: Counter[str] = Counter()
+    outcomes: dict[str, str] = {}
+    transport = TaggingTransport()
     async with FakeEFundPay(sample_data=False) as fake:
         customers = [fake.add_customer() for _ in range(20)]
         fake.random_faults(0.3, seed=20240401, delay=HOLD)
         async with AsyncEFundPay(
-            **fake.client_kwargs(), retry=FAST, timeout=SHORT_TIMEOUT
+            **fake.client_kwargs(), transport=transport, retry=FAST, timeout=SHORT_TIMEOUT
         ) as client:
 
             async def toggle_repeatedly(customer_id: str) -> None:
-                # One caller per customer, so every flip during a call belongs to that call.
-                for _ in range(15):
-                    tally[await checked_toggle(client, fake, customer_id)] += 1
+                for number in range(15):
+                    call = f"{customer_id}/{number}"
+                    CALL_ID.set(call)
+                    try:
+                        await client.customers.toggle(customer_id)
+                    except efundpay.APIError as exc:
+                        outcomes[call] = "unknown" if exc.outcome_unknown else "not applied"
+                    else:
+                        outcomes[call] = "ok"
 
             async with anyio.create_task_group() as tasks:
                 for customer_id in customers:
                     tasks.start_soon(toggle_repeatedly, customer_id)
 
-    # Read after the fake stopped: a held response is logged only once it is sent.
+    # Counted once the fake has stopped, so that every request it handled is in its log,
+    # including those applied after their caller had given up waiting.
+    applied = applied_by_call(fake)
+    allowed = {"ok": (1,), "not applied": (0,), "unknown": (0, 1)}
+    wrong = {c: (o, applied[c]) for c, o in outcomes.items() if applied[c] not in allowed[o]}
+    assert wrong == {}, "calls whose flips do not match what they reported"
+    assert set(applied) <= set(outcomes), "every flip belongs to a call"
+    assert sum(applied.values()) == sum(fake.customer(c).toggle_count for c in customers)
+    tally = Counter(outcomes.values())
     faults = Counter((r.fault or "none").split("(")[0] for r in fake.requests)
     assert sum(tally.values()) == 300
     assert tally["ok"] > 0 and tally["unknown"] > 0, tally
