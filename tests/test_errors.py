@@ -8,6 +8,7 @@ import pytest
 
 import efundpay
 from efundpay import HTTPResponse
+from efundpay._redact import redact_text
 from tests.helpers import API_KEY, envelope, mock_client, ok_subscription, scripted
 
 pytestmark = pytest.mark.anyio
@@ -220,7 +221,5 @@ async def test_a_successful_call_after_errors_returns_the_model() -> None:
 
 
 def test_redaction_masks_card_numbers_but_not_decimal_numbers() -> None:
-    from efundpay._redact import redact_text
-
     text = redact_text("card 4111 1111 1111 1111, 4111111111111111. took 0.12345678901234567s")
     assert text == "card ************1111, ************1111. took 0.12345678901234567s"
