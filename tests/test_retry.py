@@ -238,3 +238,27 @@ def test_retry_policy_rejects_nonsense() -> None:
 
 def test_no_wait_policy_is_used_by_these_tests() -> None:
     assert NO_WAIT.delay(5, None) == 0
+
+
+async def test_a_deadline_that_leaves_no_time_to_retry_raises_a_timeout_caused_by_the_error() -> (
+    None
+):
+    policy = RetryPolicy(initial_backoff=5, max_backoff=5)
+    client, transport = mock_client(scripted(_503(), _503()), retry=policy, deadline=1)
+    started = time.monotonic()
+    async with client:
+        with pytest.raises(efundpay.APITimeoutError) as raised:
+            await client.subscriptions.pause("sub_1")
+    assert time.monotonic() - started < 0.5, "raised at once, not after waiting out the deadline"
+    assert isinstance(raised.value.__cause__, efundpay.InternalServerError)
+    assert "deadline of 1s leaves no time to retry" in str(raised.value)
+    assert raised.value.outcome_unknown is True
+    assert raised.value.idempotency_key is not None
+    assert len(transport.requests) == 1
+
+
+async def test_without_a_deadline_the_same_failure_raises_the_error_itself() -> None:
+    client, _ = mock_client(scripted(_503()), max_retries=0)
+    async with client:
+        with pytest.raises(efundpay.InternalServerError):
+            await client.subscriptions.pause("sub_1")
