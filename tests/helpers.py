@@ -9,9 +9,10 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Literal
 
 import attrs
+import pytest
 
 from efundpay import (
     AiohttpTransport,
@@ -233,3 +234,19 @@ def settle(fake: FakeEFundPay, transport: TaggingTransport, call: str, limit: fl
         if logged >= transport.maybe_sent[call]:
             return
         time.sleep(0.005)
+
+
+# The fake's sample objects and operation names, as the fault and integration tests use them.
+CUS = "cus_123"
+SUB = "sub_1234567890abcdef"
+STATUS: Literal["subscriptions.status"] = "subscriptions.status"
+TOGGLE: Literal["customers.toggle"] = "customers.toggle"
+
+
+def point_environment_at(fake: FakeEFundPay, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Set the ``EFUNDPAY_*`` variables so that a client made from the environment uses ``fake``."""
+    for name in ("EFUNDPAY_ENVIRONMENT", "EFUNDPAY_LOG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("EFUNDPAY_API_KEY", fake.api_key)
+    monkeypatch.setenv("EFUNDPAY_MERCHANT_ACCOUNT_ID", fake.merchant_account_id)
+    monkeypatch.setenv("EFUNDPAY_BASE_URL", fake.url)

@@ -19,16 +19,13 @@ from efundpay.cli._bulkfiles import read_ids
 from efundpay.cli._progress import Progress
 from efundpay.cli._trace import RateGate, TracingTransport, traced
 from efundpay.testing import FakeEFundPay
+from tests.helpers import point_environment_at
 
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEFundPay]:
     with FakeEFundPay(sample_data=False) as running:
-        for name in ("EFUNDPAY_ENVIRONMENT", "EFUNDPAY_LOG"):
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("EFUNDPAY_API_KEY", running.api_key)
-        monkeypatch.setenv("EFUNDPAY_MERCHANT_ACCOUNT_ID", running.merchant_account_id)
-        monkeypatch.setenv("EFUNDPAY_BASE_URL", running.url)
+        point_environment_at(running, monkeypatch)
         yield running
 
 

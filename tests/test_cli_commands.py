@@ -11,6 +11,7 @@ import pytest
 
 from efundpay.__main__ import main
 from efundpay.testing import FakeEFundPay
+from tests.helpers import point_environment_at
 
 SUB = "sub_1234567890abcdef"
 
@@ -19,11 +20,7 @@ SUB = "sub_1234567890abcdef"
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEFundPay]:
     """A threaded fake, with the environment pointing the command line at it."""
     with FakeEFundPay() as running:
-        for name in ("EFUNDPAY_ENVIRONMENT", "EFUNDPAY_LOG"):
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("EFUNDPAY_API_KEY", running.api_key)
-        monkeypatch.setenv("EFUNDPAY_MERCHANT_ACCOUNT_ID", running.merchant_account_id)
-        monkeypatch.setenv("EFUNDPAY_BASE_URL", running.url)
+        point_environment_at(running, monkeypatch)
         yield running
 
 

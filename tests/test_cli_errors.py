@@ -22,6 +22,7 @@ from efundpay.__main__ import main
 from efundpay.cli import ExitCode
 from efundpay.cli._exit import EXIT_CODES_HELP, describe_failure, exit_code_for
 from efundpay.testing import FakeEFundPay
+from tests.helpers import point_environment_at
 
 SECRET = "sk_test_cli_secret_0123456789"
 SUB = "sub_1234567890abcdef"
@@ -31,11 +32,7 @@ SUB = "sub_1234567890abcdef"
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEFundPay]:
     """A threaded fake accepting ``SECRET``, with the environment pointing at it."""
     with FakeEFundPay(api_key=SECRET) as running:
-        for name in ("EFUNDPAY_ENVIRONMENT", "EFUNDPAY_LOG"):
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("EFUNDPAY_API_KEY", SECRET)
-        monkeypatch.setenv("EFUNDPAY_MERCHANT_ACCOUNT_ID", running.merchant_account_id)
-        monkeypatch.setenv("EFUNDPAY_BASE_URL", running.url)
+        point_environment_at(running, monkeypatch)
         yield running
 
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from typing import Literal
 
 import anyio
 import attrs
@@ -24,20 +22,9 @@ from efundpay import (
     Timeout,
 )
 from efundpay.testing import FakeEFundPay
-from tests.helpers import NO_WAIT
+from tests.helpers import CUS, NO_WAIT, STATUS, SUB, TOGGLE
 
 pytestmark = pytest.mark.anyio
-
-CUS = "cus_123"
-SUB = "sub_1234567890abcdef"
-STATUS: Literal["subscriptions.status"] = "subscriptions.status"
-TOGGLE: Literal["customers.toggle"] = "customers.toggle"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeEFundPay]:
-    async with FakeEFundPay() as server:
-        yield server
 
 
 async def test_a_read_timeout_bounds_the_wait_for_data_too(fake: FakeEFundPay) -> None:

@@ -32,20 +32,9 @@ from efundpay import (
     RetryPolicy,
 )
 from efundpay.testing import FakeEFundPay
-from tests.helpers import NO_WAIT, refusing_url
+from tests.helpers import CUS, NO_WAIT, STATUS, SUB, TOGGLE, refusing_url
 
 pytestmark = pytest.mark.anyio
-
-CUS = "cus_123"
-SUB = "sub_1234567890abcdef"
-STATUS: Literal["subscriptions.status"] = "subscriptions.status"
-TOGGLE: Literal["customers.toggle"] = "customers.toggle"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeEFundPay]:
-    async with FakeEFundPay() as server:
-        yield server
 
 
 @pytest.fixture

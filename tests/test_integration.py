@@ -21,12 +21,6 @@ SUB = "sub_1234567890abcdef"
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeEFundPay]:
-    async with FakeEFundPay() as server:
-        yield server
-
-
-@pytest.fixture
 async def client(fake: FakeEFundPay) -> AsyncIterator[AsyncEFundPay]:
     async with AsyncEFundPay(**fake.client_kwargs()) as sdk:
         yield sdk
