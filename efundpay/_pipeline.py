@@ -96,7 +96,7 @@ async def run_call(
         timeout = config.timeout if deadline_at is None else _clamp(config.timeout, deadline_at)
         if timeout is None:
             raise _finish(
-                APITimeoutError(f"the call's deadline of {config.deadline}s has passed"),
+                APITimeoutError(f"the call's deadline of {config.deadline:g}s has passed"),
                 request,
                 url,
                 attempt - 1,
@@ -118,7 +118,7 @@ async def run_call(
             # anyio timeout: either way the request may have been sent.
             if not isinstance(exc, TransportError):
                 exc = TransportTimeoutError(
-                    f"no response within {timeout.total}s", request_sent=True
+                    f"no response within {timeout.total:g}s", request_sent=True
                 )
             error = _transport_error(
                 exc, request, url=url, timeout=timeout, config=config, secrets=secrets
@@ -181,7 +181,7 @@ def _transport_error(
     error_class = APITimeoutError if isinstance(exc, TransportTimeoutError) else APIConnectionError
     detail = str(exc)
     if error_class is APITimeoutError and timeout is not config.timeout:
-        detail += f" (the call's deadline of {config.deadline}s)"
+        detail += f" (the call's deadline of {config.deadline:g}s)"
     return error_class(
         redact_text(f"{request.operation}: {detail} [{request.method} {url}]", secrets),
         request_sent=exc.request_sent,
@@ -209,7 +209,8 @@ def _deadline_reached(error: APIError, config: ClientConfig, attempts: int) -> A
     timeout = APITimeoutError(
         f"the call's deadline of {config.deadline:g}s leaves no time to retry after "
         f"{attempts} attempt{'s' if attempts > 1 else ''}; the last one failed: {error}",
-        request_sent=_may_have_applied(error) or not isinstance(error, APIConnectionError),
+        # Any answer from eFundPay means it was sent; a connection error knows for itself.
+        request_sent=error.request_sent if isinstance(error, APIConnectionError) else True,
     )
     timeout.__cause__ = error
     return timeout
