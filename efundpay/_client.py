@@ -208,17 +208,17 @@ class AsyncEFundPay:
 
     async def _request(self, request: APIRequest[T]) -> T:
         """Run one call, inside the installed instrumentation's scope when there is one."""
+        transport = self._transport
         instrumentation = active_instrumentation()
         if instrumentation is None:  # the default: no wrapper, no cost beyond this check
-            return await self._run(request, self._transport)
+            return await run_call(
+                request, self._config, transport, self._headers[request.api], self._secrets
+            )
         with instrumentation.call(request) as scope:
-            return await self._run(request, scope.transport(self._transport))
-
-    async def _run(self, request: APIRequest[T], transport: Transport) -> T:
-        return await run_call(
-            request,
-            config=self._config,
-            transport=transport,
-            headers=self._headers[request.api],
-            secrets=self._secrets,
-        )
+            return await run_call(
+                request,
+                self._config,
+                scope.transport(transport),
+                self._headers[request.api],
+                self._secrets,
+            )

@@ -9,10 +9,10 @@ unknown.  It holds no state of its own.
 
 from __future__ import annotations
 
-import contextlib
 import json
+import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any, Final, TypeVar
 
 import anyio
@@ -34,6 +34,7 @@ from ._retry import RetryEvent, RetryPolicy
 from ._transport import (
     AiohttpTransport,
     HTTPRequest,
+    HTTPResponse,
     ResponseTooLargeError,
     Transport,
     TransportError,
@@ -56,7 +57,6 @@ _TOGGLE_UNKNOWN: Final = (
 # SDK's own AiohttpTransport needs none: aiohttp's total timeout already bounds connecting,
 # sending and reading the body, and a second timer costs about 25 µs of CPU per call.
 _BACKSTOP_GRACE: Final = 0.5
-_NO_BACKSTOP: Final = contextlib.nullcontext()  # reusable: nothing to allocate per attempt
 
 # Built once: json.dumps() with any non-default option builds a new encoder on every call.
 _JSON_ENCODER: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
@@ -71,7 +71,6 @@ def _idempotent_unknown(key: str | None) -> str:
 
 async def run_call(
     request: APIRequest[T],
-    *,
     config: ClientConfig,
     transport: Transport,
     headers: Mapping[str, str],
@@ -103,16 +102,10 @@ async def run_call(
                 maybe_applied,
             )
         started = time.perf_counter()
-        backstop = (
-            _NO_BACKSTOP
-            if type(transport) is AiohttpTransport
-            else anyio.fail_after(timeout.total + _BACKSTOP_GRACE)
-        )
         try:
-            with backstop:
-                response = await transport.handle_request(
-                    HTTPRequest(request.method, url, headers, content, timeout)
-                )
+            response = await _send(
+                transport, HTTPRequest(request.method, url, headers, content, timeout)
+            )
         except (TransportError, TimeoutError) as exc:
             # A bare TimeoutError is the backstop above, or a transport's own asyncio or
             # anyio timeout: either way the request may have been sent.
@@ -125,15 +118,16 @@ async def run_call(
             )
             log_failed_attempt(request, error, url=url, attempt=attempt, started=started)
         else:
-            log_attempt(
-                request,
-                response,
-                url=url,
-                attempt=attempt,
-                started=started,
-                sent=content,
-                secrets=secrets,
-            )
+            if logger.isEnabledFor(logging.INFO):
+                log_attempt(
+                    request,
+                    response,
+                    url=url,
+                    attempt=attempt,
+                    started=started,
+                    sent=content,
+                    secrets=secrets,
+                )
             try:
                 return read_response(response, request, url=url, secrets=secrets)
             except (APIStatusError, APIResponseValidationError) as exc:
@@ -161,6 +155,18 @@ async def run_call(
             error,
         )
         await anyio.sleep(delay)
+
+
+def _send(transport: Transport, request: HTTPRequest) -> Awaitable[HTTPResponse]:
+    """The transport's answer to ``request``, within the backstop a foreign transport gets."""
+    if type(transport) is AiohttpTransport:
+        return transport.handle_request(request)  # the coroutine itself: no frame in between
+    return _send_with_backstop(transport, request)
+
+
+async def _send_with_backstop(transport: Transport, request: HTTPRequest) -> HTTPResponse:
+    with anyio.fail_after(request.timeout.total + _BACKSTOP_GRACE):
+        return await transport.handle_request(request)
 
 
 def _transport_error(

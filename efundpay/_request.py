@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Final, Generic, Literal, TypeVar
 from urllib.parse import quote
 
 import attrs
@@ -11,6 +12,10 @@ import attrs
 __all__ = ["APIRequest", "path_segment"]
 
 T = TypeVar("T")
+
+
+# What a path segment may hold as it is: letters, digits, "-", "_" and "~" (ASCII only).
+_UNRESERVED: Final = re.compile(r"[A-Za-z0-9_~-]+")
 
 
 def path_segment(value: str) -> str:
@@ -22,6 +27,8 @@ def path_segment(value: str) -> str:
     >>> path_segment("sub_1/../x")
     'sub_1%2F%2E%2E%2Fx'
     """
+    if _UNRESERVED.fullmatch(value):  # the usual id, e.g. "sub_1a2b": nothing to encode
+        return value
     return quote(value, safe="").replace(".", "%2E")
 
 

@@ -179,6 +179,9 @@ class AiohttpTransport:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pid = os.getpid()
         self._timeouts: dict[Timeout, aiohttp.ClientTimeout] = {}
+        # The last one looked up, recognised by identity: no hashing of a Timeout per call.
+        self._last_timeout: Timeout | None = None
+        self._last_client_timeout = aiohttp.ClientTimeout()
         self._closed = False
 
     def __repr__(self) -> str:
@@ -231,6 +234,8 @@ class AiohttpTransport:
         self._pid = os.getpid()
 
     def _client_timeout(self, timeout: Timeout) -> aiohttp.ClientTimeout:
+        if timeout is self._last_timeout:  # the client's own timeout, call after call
+            return self._last_client_timeout
         cached = self._timeouts.get(timeout)
         if cached is None:
             # ceil_threshold=inf: aiohttp otherwise rounds timeouts of 5 s or more up to the
@@ -245,6 +250,7 @@ class AiohttpTransport:
             # attempt (what is left of it), and caching those would grow without bound.
             if len(self._timeouts) < _MAX_CACHED_TIMEOUTS:
                 self._timeouts[timeout] = cached
+        self._last_timeout, self._last_client_timeout = timeout, cached
         return cached
 
     async def handle_request(self, request: HTTPRequest) -> HTTPResponse:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -46,7 +47,29 @@ _OPTIONS: Final[Mapping[str, frozenset[str]]] = {
     "active": frozenset({"billing_cycle_anchor", "proration_behavior"}),
     "cancelled": frozenset({"at_period_end", "cancellation_reason", "prorate"}),
 }
+
+
+def _choice_of(choices: type[enum.StrEnum]) -> Callable[[Any, str], str | None]:
+    def check(value: Any, name: str) -> str | None:
+        return check_choice(value, choices, name)
+
+    return check
+
+
+_ANY_STATUS: Final = frozenset({"reason", "metadata"})
 _SETTABLE: Final = tuple(_OPTIONS)
+# How each option is checked, and turned into its wire value.
+_CHECKS: Final[Mapping[str, Callable[[Any, str], Any]]] = {
+    "pause_behavior": _choice_of(PauseBehavior),
+    "resume_at": check_time,
+    "billing_cycle_anchor": _choice_of(BillingCycleAnchor),
+    "proration_behavior": _choice_of(ProrationBehavior),
+    "at_period_end": check_bool,
+    "cancellation_reason": _choice_of(CancellationReason),
+    "prorate": check_bool,
+    "reason": check_reason,
+    "metadata": check_metadata,
+}
 # Logs, retry hooks and errors name the operation by what it does.
 _OPERATION: Final = {
     "paused": "subscriptions.pause",
@@ -218,31 +241,28 @@ class AsyncSubscriptions:
         if status not in _SETTABLE:
             allowed = ", ".join(map(repr, _SETTABLE))
             raise ValueError(f"status must be one of {allowed}; got {status!r}")
-        options: dict[str, Any] = {
-            "pause_behavior": check_choice(pause_behavior, PauseBehavior, "pause_behavior"),
-            "resume_at": check_time(resume_at, "resume_at"),
-            "billing_cycle_anchor": check_choice(
-                billing_cycle_anchor, BillingCycleAnchor, "billing_cycle_anchor"
-            ),
-            "proration_behavior": check_choice(
-                proration_behavior, ProrationBehavior, "proration_behavior"
-            ),
-            "at_period_end": check_bool(at_period_end, "at_period_end"),
-            "cancellation_reason": check_choice(
-                cancellation_reason, CancellationReason, "cancellation_reason"
-            ),
-            "prorate": check_bool(prorate, "prorate"),
-            "reason": check_reason(reason, "reason"),
-            "metadata": check_metadata(metadata, "metadata"),
+        given = {
+            name: value
+            for name, value in (
+                ("pause_behavior", pause_behavior),
+                ("resume_at", resume_at),
+                ("billing_cycle_anchor", billing_cycle_anchor),
+                ("proration_behavior", proration_behavior),
+                ("at_period_end", at_period_end),
+                ("cancellation_reason", cancellation_reason),
+                ("prorate", prorate),
+                ("reason", reason),
+                ("metadata", metadata),
+            )
+            if value is not None
         }
         body: dict[str, Any] = {"status": str(status)}
-        for name, value in options.items():
-            if value is None:
-                continue
-            if name not in ("reason", "metadata") and name not in _OPTIONS[status]:
+        # Only what was given is checked and sent: None means "eFundPay's default".
+        for name, value in given.items():
+            if name not in _ANY_STATUS and name not in _OPTIONS[status]:
                 owner = next(s for s, names in _OPTIONS.items() if name in names)
                 raise ValueError(f"{name} applies only when status={owner!r}, not {status!r}")
-            body[name] = value
+            body[name] = _CHECKS[name](value, name)
         key = check_idempotency_key(idempotency_key, "idempotency_key") or str(uuid.uuid4())
         return await self._client._request(
             APIRequest(
