@@ -30,7 +30,7 @@ import selectors
 import threading
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, ParamSpec, TypeVar, cast
 
 if TYPE_CHECKING:
     from anyio.from_thread import BlockingPortal
@@ -135,6 +135,66 @@ def _ignore_errors(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> 
 _FORK_ORPHANS: list[object] = []
 
 
+class _Call(Generic[T]):
+    """One blocking call: started on the loop by the runner, waited for by the caller.
+
+    The hand-off costs two thread wake-ups and nothing more: the caller blocks on a plain
+    lock straight after scheduling the call, and the task releases it when it is done.  (A
+    ``concurrent.futures.Future`` would do the same job with a condition variable, whose
+    extra work keeps the interpreter lock busy at exactly the moment the other thread
+    wakes up, and costs a third and fourth wake-up.)
+    """
+
+    __slots__ = ("_args", "_done", "_error", "_fn", "_kwargs", "_result", "_task")
+
+    def __init__(
+        self,
+        fn: Callable[..., Coroutine[Any, Any, T]],
+        args: tuple[Any, ...],
+        kwargs: Mapping[str, Any],
+    ) -> None:
+        self._fn = fn
+        self._args = args
+        self._kwargs = kwargs
+        self._done = threading.Lock()
+        self._done.acquire()  # released once, by _finish
+        self._task: asyncio.Task[T] | None = None
+        self._result: T | None = None
+        self._error: BaseException | None = None
+
+    # -- on the loop's thread --
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            self._task = loop.create_task(self._fn(*self._args, **self._kwargs))
+        except BaseException as exc:  # handed to the caller, who re-raises it
+            self._error = exc
+            self._done.release()
+        else:
+            self._task.add_done_callback(self._finish)
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    def _finish(self, task: asyncio.Task[T]) -> None:
+        try:
+            self._result = task.result()
+        except BaseException as exc:  # cancellation included: the caller decides
+            self._error = exc
+        self._done.release()
+
+    # -- on the caller's thread --
+
+    def wait(self) -> T:
+        """Block until the task is done; return its result or raise its exception."""
+        self._done.acquire()  # interruptible: Ctrl-C raises KeyboardInterrupt here
+        error, self._error = self._error, None  # no reference cycle through the traceback
+        if error is not None:
+            raise error
+        return cast("T", self._result)
+
+
 class _State:
     """Everything a runner owns, apart from the runner: what its finalizer closes."""
 
@@ -160,8 +220,8 @@ class _State:
         """The loop's thread, once started."""
         return self._thread
 
-    def submit(self, call: Callable[[], Coroutine[Any, Any, T]]) -> concurrent.futures.Future[T]:
-        """Start ``call()`` as a task on the loop (starting the loop first if need be)."""
+    def submit(self, call: _Call[Any]) -> None:
+        """Start ``call`` as a task on the loop (starting the loop first if need be)."""
         with self._lock:
             if self._pid != os.getpid():
                 self.forget_parent()
@@ -173,14 +233,21 @@ class _State:
             loop = self._loop
             self._handing_over += 1
         try:
-            # Straight onto the loop: one trip there and back per call.  The portal's
-            # start_task_soon would first wait for the loop to accept the task, a second
-            # round trip that costs two more thread wake-ups on every call.
-            return asyncio.run_coroutine_threadsafe(call(), loop)
+            # Straight onto the loop: one trip there and back per call.  (The portal's
+            # start_task_soon would first wait for the loop to accept the task: a second
+            # round trip, two more thread wake-ups on every call.)
+            loop.call_soon_threadsafe(call.start, loop)
         finally:
             with self._lock:
                 self._handing_over -= 1
                 self._handed_over.notify_all()
+
+    def cancel(self, call: _Call[Any]) -> None:
+        """Cancel ``call`` on the loop, if the loop still runs."""
+        loop = self._loop
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nothing runs
+                loop.call_soon_threadsafe(call.cancel)
 
     def _start(self) -> None:
         ready: concurrent.futures.Future[tuple[BlockingPortal, asyncio.AbstractEventLoop]]
@@ -278,25 +345,24 @@ class Runner:
         self._state = _State(on_close)
         self._finalizer = weakref.finalize(self, self._state.close)
 
-    def run(self, fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    def run(
+        self, fn: Callable[P, Coroutine[Any, Any, T]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
         """Await ``fn(*args, **kwargs)`` on the loop and return its result (or raise).
 
         Thread-safe.  If the caller is interrupted (``KeyboardInterrupt``), the call is
         cancelled on the loop instead of running on unattended.
         """
-
-        async def call() -> T:
-            return await fn(*args, **kwargs)
-
-        future = self._state.submit(call)
+        call = _Call(fn, args, kwargs)
+        self._state.submit(call)
         try:
-            return future.result()
-        except concurrent.futures.CancelledError:
+            return call.wait()
+        except asyncio.CancelledError:
             if self._state.closed:
                 raise RuntimeError("the client was closed while this call was running") from None
             raise
         except BaseException:
-            future.cancel()  # a no-op when the call itself raised
+            self._state.cancel(call)  # a no-op when the call itself raised
             raise
 
     def close(self) -> None:
