@@ -214,6 +214,10 @@ class AiohttpTransport:
         # headers on every request.
         self._session = aiohttp.ClientSession(
             connector=connector,
+            # eFundPay authenticates every request by its API key; cookies have no part in
+            # it.  Keeping none means no state that varies from call to call, and no cookie
+            # bookkeeping on each request and response.
+            cookie_jar=aiohttp.DummyCookieJar(),
             auto_decompress=True,
             raise_for_status=False,
         )

@@ -4,6 +4,7 @@
 - a body is read in one go only when its declared length is all it can be (no compression);
 - the fast converter reads what the detailed one reads; the detailed one only explains;
 - cattrs (and the converter) and anyio's thread tools load on first use, not at import;
+- no cookie jar: nothing a server sets comes back on the next request;
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 import anyio
 import pytest
+from aiohttp import web
 
 import efundpay
 from efundpay import AiohttpTransport, AsyncEFundPay, Customer, HTTPRequest, HTTPResponse
@@ -81,6 +83,35 @@ async def test_a_compressed_body_is_capped_by_its_decompressed_size() -> None:
             await client.subscriptions.pause("sub_1")
     server.close()
     await server.wait_closed()
+
+
+async def test_cookies_a_server_sets_are_never_sent_back() -> None:
+    # localhost, not 127.0.0.1: aiohttp's own jar ignores cookies from IP addresses.
+    seen: list[str | None] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("Cookie"))
+        response = web.json_response(SEED_SUBSCRIPTION)
+        response.set_cookie("lb_session", "sticky-1")  # what a load balancer might add
+        return response
+
+    app = web.Application()
+    app.router.add_post("/v4/subscriptions/{id}/status", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    client = AsyncEFundPay(
+        api_key=API_KEY, merchant_account_id=MERCHANT, base_url=f"http://localhost:{port}"
+    )
+    try:
+        async with client:
+            for _ in range(2):
+                await client.subscriptions.pause(SEED_SUBSCRIPTION["id"])
+    finally:
+        await runner.cleanup()
+    assert seen == [None, None]
 
 
 @pytest.mark.parametrize(
