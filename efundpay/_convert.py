@@ -1,6 +1,7 @@
-"""The one cattrs converter: wire JSON ⇄ models.
+"""The converters: wire JSON ⇄ models.
 
-Everything about the wire format of models lives here, and nowhere else:
+Everything about the wire format of models is decided here and in :mod:`efundpay._wire`
+(the rules, one function each), and nowhere else:
 
 - **Naming**: v3 objects are camelCase on the wire, v4 objects snake_case; attributes are
   always snake_case.
@@ -16,18 +17,21 @@ Everything about the wire format of models lives here, and nowhere else:
 
 Failures raise :class:`ConversionError` listing every problem by its wire path, e.g.
 ``item.isActive: expected a boolean, got 'maybe'``.
+
+How a response is read: a *reader* generated per model (:mod:`efundpay._readers`) reads
+every response, with the common values handled inline and everything else handed to the
+same hooks the converters use.  Only when it fails does cattrs' detailed converter read the
+same data again, to say why.  Both are built on first use, not at import.
 """
 
 from __future__ import annotations
 
-import enum
 import functools
-import json
 import types
 import typing
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
@@ -49,133 +53,14 @@ class ConversionError(Exception):
         self.problems = problems
 
 
-def _describe(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-# -- primitives ---------------------------------------------------------------------------
-
-
-def _structure_bool(value: object, _: object) -> bool:
-    if value is True or value is False:
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise TypeError(f"expected a boolean, got {_describe(value)}")
-
-
-def _structure_int(value: object, _: object) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise TypeError(f"expected an integer, got {_describe(value)}")
-
-
-def _structure_str(value: object, _: object) -> str:
-    if isinstance(value, str):
-        return value
-    raise TypeError(f"expected a string, got {_describe(value)}")
-
-
-def _structure_str_or_number(value: object, _: object) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    raise TypeError(f"expected a string or an integer, got {_describe(value)}")
-
-
-def _structure_datetime(value: object, _: object) -> datetime:
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"expected an ISO 8601 time, got {_describe(value)}") from None
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            parsed = datetime.fromtimestamp(value, UTC)
-        except (OverflowError, OSError, ValueError):
-            raise ValueError(f"epoch seconds out of range: {_describe(value)}") from None
-    else:
-        raise TypeError(f"expected an ISO 8601 time, got {_describe(value)}")
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def _structure_date(value: object, _: object) -> date:
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            raise ValueError(f"expected a date YYYY-MM-DD, got {_describe(value)}") from None
-    raise TypeError(f"expected a date YYYY-MM-DD, got {_describe(value)}")
-
-
-def _nullable(hook: Callable[[object, object], T]) -> Callable[[object, object], T | None]:
-    def structure(value: object, type_: object) -> T | None:
-        if value is None or value == "null":
-            return None
-        return hook(value, type_)
-
-    return structure
-
-
-def _structure_object(value: object, _: object) -> dict[str, Any]:
-    """A free-form JSON object (``metadata``); a JSON-encoded object string is decoded."""
-    if value is None:
-        return {}
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            raise ValueError(f"expected a JSON object, got {_describe(value)}") from None
-    if isinstance(value, Mapping) and all(isinstance(key, str) for key in value):
-        return dict(value)
-    raise TypeError(f"expected a JSON object, got {_describe(value)}")
-
-
-def _unstructure_datetime(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-# -- open enums ----------------------------------------------------------------------------
-
-
-def _open_enum(type_: Any) -> type[enum.Enum] | None:
-    """The enum of an ``SomeEnum | str`` (optionally ``| None``) annotation, else ``None``."""
-    if typing.get_origin(type_) not in (typing.Union, types.UnionType):
-        return None
-    args = set(typing.get_args(type_)) - {type(None)}
-    enums = [a for a in args if isinstance(a, type) and issubclass(a, enum.Enum)]
-    if len(enums) == 1 and args == {enums[0], str}:
-        return enums[0]
-    return None
-
-
-def _structure_open_enum(type_: Any) -> Callable[[object, object], object]:
-    enum_cls = _open_enum(type_)
-    assert enum_cls is not None
-    nullable = type(None) in typing.get_args(type_)
-    members: dict[object, object] = {member.value: member for member in enum_cls}
-
-    def structure(value: object, _: object) -> object:
-        if value is None and nullable:
-            return None
-        if not isinstance(value, str):
-            raise TypeError(f"expected a string, got {_describe(value)}")
-        return members.get(value, value)
-
-    return structure
-
-
 # -- the converters ------------------------------------------------------------------------
 #
-# Two converters, both made by ``_build`` so that their hooks are the same: the fast one reads
-# every response; the detailed one (cattrs' detailed validation, which collects every problem
-# with its path but costs about twice as much) runs only after the fast one failed, to say
-# why.  Each is built on first use rather than at import: importing cattrs and generating the
-# hooks is most of what ``import efundpay`` would otherwise cost.
+# Two converters, both made by ``_build`` so that their hooks are the same.  The fast one
+# reads every response, through the generated readers it has as model hooks (see
+# ``efundpay._readers``), and writes models back to JSON.  The detailed one (cattrs' detailed
+# validation, which collects every problem with its path) runs only after the fast one
+# failed, to say why.  Each is built on first use rather than at import: importing cattrs and
+# generating the hooks is most of what ``import efundpay`` would otherwise cost.
 
 
 def _is_optional(type_: Any) -> bool:
@@ -198,48 +83,50 @@ def _structure_optional(type_: Any, converter: cattrs.Converter) -> Callable[[ob
     return structure
 
 
+def _equal_to(expected: Any) -> Callable[[Any], bool]:
+    """The predicate ``type == expected``: how cattrs is given the hook of a union type."""
+    return lambda type_: bool(type_ == expected)
+
+
 def _build(*, detailed: bool) -> cattrs.Converter:
     """The converter, configured: primitives, then the models (see ``_register``)."""
     import cattrs  # noqa: PLC0415 - deferred from import time to first use, see above
 
+    from . import _wire as w  # noqa: PLC0415 - only the converters need the rules
+
     converter = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
     # Registered first so that the more specific hooks below take precedence over it.
     converter.register_structure_hook_factory(_is_optional, _structure_optional)
-    converter.register_structure_hook(bool, _structure_bool)
-    converter.register_structure_hook(int, _structure_int)
-    converter.register_structure_hook(str, _structure_str)
-    converter.register_structure_hook(datetime, _structure_datetime)
-    converter.register_structure_hook(date, _structure_date)
+    converter.register_structure_hook(bool, w.structure_bool)
+    converter.register_structure_hook(int, w.structure_int)
+    converter.register_structure_hook(str, w.structure_str)
+    converter.register_structure_hook(datetime, w.structure_datetime)
+    converter.register_structure_hook(date, w.structure_date)
     # (by predicate: cattrs keeps hooks registered for a union type below every factory)
-    converter.register_structure_hook_func(
-        lambda t: t == datetime | None, _nullable(_structure_datetime)
-    )
-    converter.register_structure_hook_func(lambda t: t == date | None, _nullable(_structure_date))
-    converter.register_structure_hook_func(lambda t: t == Mapping[str, Any], _structure_object)
+    for nullable_type, hook in w.NULLABLE.items():
+        converter.register_structure_hook_func(_equal_to(nullable_type), w.nullable(hook))
+    converter.register_structure_hook_func(_equal_to(Mapping[str, Any]), w.structure_object)
     converter.register_structure_hook_factory(
-        lambda t: _open_enum(t) is not None, _structure_open_enum
+        lambda t: w.open_enum(t) is not None, w.structure_open_enum
     )
-    converter.register_unstructure_hook(datetime, _unstructure_datetime)
+    converter.register_unstructure_hook(datetime, w.unstructure_datetime)
     converter.register_unstructure_hook(date, date.isoformat)
-    # Inner models first: a generated hook resolves the hooks of its fields when it is made.
-    _register(
-        converter,
-        m.RecurringPayment,
-        camel_case=True,
-        hooks={"recurring_target": _structure_str_or_number},
+    # Inner models first: a model's hook resolves the hooks of its fields when it is made.
+    register = functools.partial(_register, converter, detailed=detailed)
+    register(
+        m.RecurringPayment, camel_case=True, hooks={"recurring_target": w.structure_str_or_number}
     )
-    _register(converter, m.Customer, camel_case=True)
-    _register(converter, m.Card)
-    _register(converter, m.PaymentMethod)
-    _register(converter, m.SubscriptionCustomer)
-    _register(converter, m.Plan)
-    _register(converter, m.PauseCollection)
-    _register(converter, m.CancellationDetails)
-    _register(
-        converter,
+    register(m.Customer, camel_case=True)
+    register(m.Card)
+    register(m.PaymentMethod)
+    register(m.SubscriptionCustomer)
+    register(m.Plan)
+    register(m.PauseCollection)
+    register(m.CancellationDetails)
+    register(
         m.Subscription,
         aliases={"cancelled_at": "canceled_at"},
-        hooks={"metadata": _structure_object},
+        hooks={"metadata": w.structure_object},
     )
     return converter
 
@@ -254,68 +141,46 @@ def _detailed() -> cattrs.Converter:
     return _build(detailed=True)
 
 
-# ``dict`` first: what JSON gives, recognised without the slower ABC check.
-_JSON_OBJECT: Final = (dict, Mapping)
-
 # attribute name → wire name, per model; also used to name fields in error messages.
 _WIRE_NAMES: dict[type, dict[str, str]] = {}
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.capitalize() for part in rest)
 
 
 def _register(
     converter: cattrs.Converter,
     cls: type[Any],
     *,
+    detailed: bool,
     camel_case: bool = False,
     aliases: Mapping[str, str] | None = None,
     hooks: Mapping[str, Callable[[Any, Any], Any]] | None = None,
 ) -> None:
-    """Generate and register the structure/unstructure hooks of one model class."""
-    from cattrs.gen import (  # noqa: PLC0415 - see _build
-        make_dict_structure_fn,
-        make_dict_unstructure_fn,
-        override,
-    )
+    """Make and register the structure/unstructure hooks of one model class.
+
+    The structure hook is a generated reader for the fast converter, cattrs' generated
+    function (wrapped for aliases and unknown keys) for the detailed one.
+    """
+    from cattrs.gen import make_dict_unstructure_fn, override  # noqa: PLC0415 - see _build
+
+    from ._wire import camel  # noqa: PLC0415 - see _build
 
     aliases = dict(aliases or {})
     hooks = dict(hooks or {})
     names = {
-        field.name: _camel(field.name) if camel_case else field.name
+        field.name: camel(field.name) if camel_case else field.name
         for field in attrs.fields(cls)
         if field.name != "extra"
     }
     _WIRE_NAMES[cls] = names
-    known = frozenset(names.values()) | aliases.keys()
-    structure_overrides: dict[str, Any] = {
-        name: override(rename=wire, struct_hook=hooks.get(name)) for name, wire in names.items()
-    }
-    unstructure_overrides: dict[str, Any] = {
-        name: override(rename=wire) for name, wire in names.items()
-    }
-    omit_extra = override(omit=True)
-    structure_fn = make_dict_structure_fn(
-        cls, converter, _cattrs_forbid_extra_keys=False, extra=omit_extra, **structure_overrides
-    )
-    unstructure_fn = make_dict_unstructure_fn(
-        cls, converter, extra=omit_extra, **unstructure_overrides
-    )
+    if detailed:
+        structure_model = _detailed_structure_hook(converter, cls, names, aliases, hooks)
+    else:
+        from ._readers import make_reader  # noqa: PLC0415 - see _build
 
-    def structure_model(data: object, _: object) -> Any:
-        if not isinstance(data, _JSON_OBJECT):
-            raise TypeError(f"expected a JSON object, got {_describe(data)}")
-        for alias, canonical in aliases.items():
-            if alias in data and canonical not in data:
-                data = {**data, canonical: data[alias]}
-        instance = structure_fn(data, cls)
-        if not data.keys() <= known:  # the usual case, answered by one set comparison
-            extra = {key: value for key, value in data.items() if key not in known}
-            # The one sanctioned way to set a field of a frozen attrs instance.
-            object.__setattr__(instance, "extra", extra)
-        return instance
+        structure_model = make_reader(
+            cls, converter, wire_names=names, aliases=aliases, hooks=hooks
+        )
+    renames: dict[str, Any] = {name: override(rename=wire) for name, wire in names.items()}
+    unstructure_fn = make_dict_unstructure_fn(cls, converter, extra=override(omit=True), **renames)
 
     def unstructure_model(instance: Any) -> dict[str, Any]:
         wire = unstructure_fn(instance)
@@ -324,6 +189,37 @@ def _register(
 
     converter.register_structure_hook(cls, structure_model)
     converter.register_unstructure_hook(cls, unstructure_model)
+
+
+def _detailed_structure_hook(
+    converter: cattrs.Converter,
+    cls: type[Any],
+    names: Mapping[str, str],
+    aliases: Mapping[str, str],
+    hooks: Mapping[str, Callable[[Any, Any], Any]],
+) -> Callable[[object, object], Any]:
+    """cattrs' function for ``cls``, with the object-level rules of ``_wire`` around it."""
+    from cattrs.gen import make_dict_structure_fn, override  # noqa: PLC0415 - see _build
+
+    from ._wire import json_object, unknown_keys, with_aliases  # noqa: PLC0415 - see _build
+
+    known = frozenset(names.values()) | aliases.keys()
+    overrides: dict[str, Any] = {
+        name: override(rename=wire, struct_hook=hooks.get(name)) for name, wire in names.items()
+    }
+    structure_fn = make_dict_structure_fn(
+        cls, converter, _cattrs_forbid_extra_keys=False, extra=override(omit=True), **overrides
+    )
+
+    def structure_model(data: object, _: object) -> Any:
+        data = with_aliases(json_object(data), aliases)
+        instance = structure_fn(data, cls)
+        if not data.keys() <= known:
+            # The one sanctioned way to set a field of a frozen attrs instance.
+            object.__setattr__(instance, "extra", unknown_keys(data, known))
+        return instance
+
+    return structure_model
 
 
 # -- the boundary --------------------------------------------------------------------------
@@ -351,10 +247,19 @@ def _problems(exc: BaseException, path: str) -> list[str]:
     return [f"{path}: {exc}"]
 
 
+# model class → the fast converter's hook for it (the model's reader), so that reading a
+# response skips cattrs' dispatch.
+_FAST_HOOKS: dict[Any, Callable[[Any, Any], Any]] = {}
+
+
 def structure(data: Any, cls: type[T], *, path: str = "$") -> T:
     """Build a ``cls`` from decoded JSON, or raise :class:`ConversionError`."""
     try:
-        return _fast().structure(data, cls)
+        hook = _FAST_HOOKS.get(cls)
+        if hook is None:  # the first read of a cls (and, the very first, builds the converter)
+            hook = _FAST_HOOKS[cls] = _fast().get_structure_hook(cls)
+        result: T = hook(data, cls)
+        return result
     except Exception:  # noqa: S110 - explained below, by the converter that can
         pass
     try:

@@ -3,6 +3,7 @@
 - the SDK's own transport has no second timer, but any other transport still gets the backstop;
 - a body is read in one go only when its declared length is all it can be (no compression);
 - the fast converter reads what the detailed one reads; the detailed one only explains;
+- reading a model takes one Python call per model and per time, nothing per plain field;
 - cattrs (and the converter) and anyio's thread tools load on first use, not at import;
 - no cookie jar: nothing a server sets comes back on the next request;
 """
@@ -13,6 +14,8 @@ import asyncio
 import gzip
 import subprocess
 import sys
+from collections import Counter
+from types import FrameType
 from typing import Any
 
 import anyio
@@ -153,6 +156,31 @@ def test_a_failure_is_explained_with_every_problem_by_the_detailed_converter() -
         "$.livemode: expected a boolean, got 'maybe'",
         "$.paused_at: expected an ISO 8601 time, got 'yesterday'",
     ]
+
+
+def test_reading_a_subscription_calls_python_once_per_model_and_per_time() -> None:
+    convert.structure(SEED_SUBSCRIPTION, efundpay.Subscription)  # builds the readers
+    calls: list[str] = []
+
+    def record(frame: FrameType, event: str, _: object) -> None:
+        if event == "call":
+            calls.append(frame.f_code.co_name)
+
+    sys.setprofile(record)
+    try:
+        convert.structure(SEED_SUBSCRIPTION, efundpay.Subscription)
+    finally:
+        sys.setprofile(None)
+    assert Counter(calls) == {
+        "structure": 1,
+        "read_Subscription": 1,
+        "read_PauseCollection": 1,
+        "read_SubscriptionCustomer": 1,
+        "read_Plan": 1,
+        "read_PaymentMethod": 1,
+        "read_Card": 1,
+        "structure_datetime": 4,  # pause_collection.resume_at, paused_at, the period's ends
+    }
 
 
 def test_importing_efundpay_leaves_cattrs_and_thread_tools_for_first_use() -> None:

@@ -1,0 +1,229 @@
+"""The wire format's rules, one function each, shared by every way of reading a model.
+
+The hooks here read one JSON value into one attribute, strictly (see :mod:`efundpay._convert`
+for the rules as a whole); the last three functions are the rules of a whole JSON object
+(is it one, its aliases, its unknown keys).  Both the detailed cattrs converter and the hot
+path's generated readers (:mod:`efundpay._readers`) call these same functions, so the two
+cannot drift apart in what they accept.
+
+A hook takes ``(value, type)``, as cattrs calls it, and returns the attribute's value or
+raises ``TypeError``/``ValueError`` with a message that names the problem.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import json
+import types
+import typing
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from typing import Any, Final, TypeVar
+
+__all__ = [
+    "NULLABLE",
+    "NULL_STRING",
+    "camel",
+    "describe",
+    "enum_members",
+    "json_object",
+    "nullable",
+    "open_enum",
+    "structure_bool",
+    "structure_date",
+    "structure_datetime",
+    "structure_int",
+    "structure_object",
+    "structure_open_enum",
+    "structure_str",
+    "structure_str_or_number",
+    "unknown_keys",
+    "unstructure_datetime",
+    "with_aliases",
+]
+
+T = TypeVar("T")
+
+
+def describe(value: object) -> str:
+    """``repr(value)``, cut to 40 characters: enough to recognise it in an error message."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def camel(name: str) -> str:
+    """``recurring_target`` → ``recurringTarget``: a v3 object's wire name of an attribute."""
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+# -- primitives ---------------------------------------------------------------------------
+
+
+def structure_bool(value: object, _: object) -> bool:
+    """A JSON boolean, or ``"true"``/``"false"`` in any case, as older docs show."""
+    if value is True or value is False:
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise TypeError(f"expected a boolean, got {describe(value)}")
+
+
+def structure_int(value: object, _: object) -> int:
+    """An integer, or a float without a fraction; never a boolean or a string."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise TypeError(f"expected an integer, got {describe(value)}")
+
+
+def structure_str(value: object, _: object) -> str:
+    """A string, and nothing else: a number is not silently turned into one."""
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"expected a string, got {describe(value)}")
+
+
+def structure_str_or_number(value: object, _: object) -> str | None:
+    """``recurringTarget``, documented to arrive as a string or as an integer."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise TypeError(f"expected a string or an integer, got {describe(value)}")
+
+
+def structure_datetime(value: object, _: object) -> datetime:
+    """ISO 8601 or epoch seconds → an aware ``datetime``; no offset means UTC."""
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"expected an ISO 8601 time, got {describe(value)}") from None
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            parsed = datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"epoch seconds out of range: {describe(value)}") from None
+    else:
+        raise TypeError(f"expected an ISO 8601 time, got {describe(value)}")
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def structure_date(value: object, _: object) -> date:
+    """``YYYY-MM-DD`` (anything after the tenth character, such as a time, is ignored)."""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            raise ValueError(f"expected a date YYYY-MM-DD, got {describe(value)}") from None
+    raise TypeError(f"expected a date YYYY-MM-DD, got {describe(value)}")
+
+
+#: How the docs write an empty time or date.
+NULL_STRING: Final = "null"
+
+
+def nullable(hook: Callable[[object, object], T]) -> Callable[[object, object], T | None]:
+    """``hook``, with ``None`` and the docs' literal string ``"null"`` read as ``None``."""
+
+    def structure(value: object, type_: object) -> T | None:
+        if value is None or value == NULL_STRING:  # the readers inline this very test
+            return None
+        return hook(value, type_)
+
+    return structure
+
+
+#: The optional types whose empty value may also arrive as ``"null"``, each with the hook of
+#: its other values: the converters register ``nullable(hook)`` for them, and the readers
+#: test for ``None``/``"null"`` inline and then call ``hook`` (one call instead of two).
+NULLABLE: Final[Mapping[Any, Callable[[object, object], object]]] = {
+    datetime | None: structure_datetime,
+    date | None: structure_date,
+}
+
+
+def structure_object(value: object, _: object) -> dict[str, Any]:
+    """A free-form JSON object (``metadata``); a JSON-encoded object string is decoded."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ValueError(f"expected a JSON object, got {describe(value)}") from None
+    if isinstance(value, Mapping) and all(isinstance(key, str) for key in value):
+        return dict(value)
+    raise TypeError(f"expected a JSON object, got {describe(value)}")
+
+
+def unstructure_datetime(value: datetime) -> str:
+    """An aware ``datetime`` → ISO 8601 in UTC, written with ``Z``."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# -- open enums ----------------------------------------------------------------------------
+
+
+def open_enum(type_: Any) -> type[enum.Enum] | None:
+    """The enum of an ``SomeEnum | str`` (optionally ``| None``) annotation, else ``None``."""
+    if typing.get_origin(type_) not in (typing.Union, types.UnionType):
+        return None
+    args = set(typing.get_args(type_)) - {type(None)}
+    enums = [a for a in args if isinstance(a, type) and issubclass(a, enum.Enum)]
+    if len(enums) == 1 and args == {enums[0], str}:
+        return enums[0]
+    return None
+
+
+@functools.cache
+def enum_members(enum_cls: type[enum.Enum]) -> Mapping[object, enum.Enum]:
+    """Wire value → member: the one table both the hook and the readers look values up in."""
+    return {member.value: member for member in enum_cls}
+
+
+def structure_open_enum(type_: Any) -> Callable[[object, object], object]:
+    """The hook of an open enum annotation: a known value → its member, else the string."""
+    enum_cls = open_enum(type_)
+    assert enum_cls is not None
+    is_optional = type(None) in typing.get_args(type_)
+    members = enum_members(enum_cls)
+
+    def structure(value: object, _: object) -> object:
+        if value is None and is_optional:
+            return None
+        if not isinstance(value, str):
+            raise TypeError(f"expected a string, got {describe(value)}")
+        return members.get(value, value)
+
+    return structure
+
+
+# -- whole objects -------------------------------------------------------------------------
+
+
+def json_object(data: object) -> Mapping[Any, Any]:
+    """``data`` if it is a JSON object (any mapping), else a ``TypeError``."""
+    if not isinstance(data, Mapping):
+        raise TypeError(f"expected a JSON object, got {describe(data)}")
+    return data
+
+
+def with_aliases(data: Mapping[Any, Any], aliases: Mapping[str, str]) -> Mapping[Any, Any]:
+    """``data`` with each alias's value under its canonical key, unless that key was sent.
+
+    The alias itself stays, and counts as a known key: it does not land in ``extra``.
+    ``data`` is never changed; a copy is made only when an alias is used.
+    """
+    for alias, canonical in aliases.items():
+        if alias in data and canonical not in data:
+            data = {**data, canonical: data[alias]}
+    return data
+
+
+def unknown_keys(data: Mapping[Any, Any], known: frozenset[str]) -> dict[Any, Any]:
+    """The keys of ``data`` this SDK does not model, with their values: a model's ``extra``."""
+    return {key: value for key, value in data.items() if key not in known}
