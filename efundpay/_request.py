@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from typing import Any, Final, Generic, Literal, TypeVar
@@ -9,7 +10,7 @@ from urllib.parse import quote
 
 import attrs
 
-__all__ = ["APIRequest", "path_segment"]
+__all__ = ["APIRequest", "new_idempotency_key", "path_segment"]
 
 T = TypeVar("T")
 
@@ -30,6 +31,23 @@ def path_segment(value: str) -> str:
     if _UNRESERVED.fullmatch(value):  # the usual id, e.g. "sub_1a2b": nothing to encode
         return value
     return quote(value, safe="").replace(".", "%2E")
+
+
+def new_idempotency_key() -> str:
+    """A random version 4 UUID in its usual 36-character form, as ``str(uuid.uuid4())``.
+
+    Made from 16 random bytes directly, with the version and variant bits set as RFC 9562
+    says: the same key at less than half the cost of building a ``uuid.UUID`` object,
+    which matters on a path that runs for every call.
+
+    >>> import uuid; uuid.UUID(new_idempotency_key()).version
+    4
+    """
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40  # version 4: random
+    raw[8] = raw[8] & 0x3F | 0x80  # variant 10xx: RFC 9562
+    digits = raw.hex()
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
 @attrs.frozen

@@ -6,6 +6,7 @@
 - reading a model takes one Python call per model and per time, nothing per plain field;
 - cattrs (and the converter) and anyio's thread tools load on first use, not at import;
 - no cookie jar: nothing a server sets comes back on the next request;
+- idempotency keys are made without a ``uuid.UUID`` object, and are still version 4 UUIDs;
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import gzip
 import subprocess
 import sys
+import uuid
 from collections import Counter
 from types import FrameType
 from typing import Any
@@ -25,6 +27,7 @@ from aiohttp import web
 import efundpay
 from efundpay import AiohttpTransport, AsyncEFundPay, Customer, HTTPRequest, HTTPResponse
 from efundpay import _convert as convert
+from efundpay._request import new_idempotency_key
 from tests.helpers import API_KEY, MERCHANT, SEED_CUSTOMER, SEED_SUBSCRIPTION
 
 pytestmark = pytest.mark.anyio
@@ -192,3 +195,12 @@ def test_importing_efundpay_leaves_cattrs_and_thread_tools_for_first_use() -> No
         "assert 'cattrs' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", probe], check=True)
+
+
+def test_idempotency_keys_are_distinct_version_4_uuids() -> None:
+    keys = [new_idempotency_key() for _ in range(10_000)]
+    assert len(set(keys)) == len(keys)
+    for key in keys:
+        parsed = uuid.UUID(key)
+        assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
+        assert str(parsed) == key  # the canonical form: lowercase, hyphens where uuid4 has them

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import enum
-import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from .._request import APIRequest, path_segment
+from .._request import APIRequest, new_idempotency_key, path_segment
 from ..models import (
     BillingCycleAnchor,
     CancellationReason,
@@ -263,7 +262,7 @@ class AsyncSubscriptions:
                 owner = next(s for s, names in _OPTIONS.items() if name in names)
                 raise ValueError(f"{name} applies only when status={owner!r}, not {status!r}")
             body[name] = _CHECKS[name](value, name)
-        key = check_idempotency_key(idempotency_key, "idempotency_key") or str(uuid.uuid4())
+        key = check_idempotency_key(idempotency_key, "idempotency_key") or new_idempotency_key()
         return await self._client._request(
             APIRequest(
                 operation=_OPERATION[status],
