@@ -261,16 +261,21 @@ class AiohttpTransport:
         """Send one request through the pool; see :class:`Transport`."""
         session = self._open_session()
         try:
-            async with session.request(
+            # Awaited rather than entered with `async with`: the body is read whole, which
+            # already hands the connection back; release() covers every other way out.
+            response = await session.request(
                 request.method,
                 URL(request.url, encoded=True),
                 headers=request.headers,
                 data=request.content,
                 timeout=self._client_timeout(request.timeout),
                 allow_redirects=False,
-            ) as response:
+            )
+            try:
                 content = await self._read_body(response)
-                return HTTPResponse(response.status, response.headers, content)
+            finally:
+                response.release()
+            return HTTPResponse(response.status, response.headers, content)
         except aiohttp.ConnectionTimeoutError as exc:
             raise TransportTimeoutError(
                 f"timed out connecting ({request.timeout.connect:g}s)", request_sent=False
