@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 import logging
 import time
+import types
 from collections.abc import Awaitable, Mapping
 from typing import Any, Final, TypeVar
 
-import anyio
 import attrs
 
 from ._config import ClientConfig, Timeout
@@ -154,7 +154,18 @@ async def run_call(
             attempt,
             error,
         )
-        await anyio.sleep(delay)
+        await _anyio().sleep(delay)
+
+
+def _anyio() -> types.ModuleType:
+    """anyio, imported when a call first needs it (a retry's wait, a foreign transport).
+
+    A call that succeeds through the SDK's own transport never does, so ``import efundpay``
+    leaves anyio's import (a few milliseconds) to the programs that use it.
+    """
+    import anyio  # noqa: PLC0415 - deferred, see above
+
+    return anyio
 
 
 def _send(transport: Transport, request: HTTPRequest) -> Awaitable[HTTPResponse]:
@@ -165,7 +176,7 @@ def _send(transport: Transport, request: HTTPRequest) -> Awaitable[HTTPResponse]
 
 
 async def _send_with_backstop(transport: Transport, request: HTTPRequest) -> HTTPResponse:
-    with anyio.fail_after(request.timeout.total + _BACKSTOP_GRACE):
+    with _anyio().fail_after(request.timeout.total + _BACKSTOP_GRACE):
         return await transport.handle_request(request)
 
 
