@@ -209,11 +209,10 @@ class _State:
         _LIVE_STATES.add(self)
 
     def _new_locks(self) -> None:
+        # Held while a call is handed to the loop, and by close() while it marks the runner
+        # closed: so no call can slip in while the loop stops, to wait forever for a loop
+        # that is gone.  Held for microseconds: a hand-over never waits for the loop.
         self._lock = threading.Lock()
-        # Calls being handed to the loop right now: close() waits for them, so that no call
-        # can slip in while the loop stops and then wait forever for a loop that is gone.
-        self._handing_over = 0
-        self._handed_over = threading.Condition(self._lock)
 
     @property
     def thread(self) -> threading.Thread | None:
@@ -230,17 +229,10 @@ class _State:
             if self._portal is None:
                 self._start()
             assert self._loop is not None
-            loop = self._loop
-            self._handing_over += 1
-        try:
             # Straight onto the loop: one trip there and back per call.  (The portal's
             # start_task_soon would first wait for the loop to accept the task: a second
             # round trip, two more thread wake-ups on every call.)
-            loop.call_soon_threadsafe(call.start, loop)
-        finally:
-            with self._lock:
-                self._handing_over -= 1
-                self._handed_over.notify_all()
+            self._loop.call_soon_threadsafe(call.start, self._loop)
 
     def cancel(self, call: _Call[Any]) -> None:
         """Cancel ``call`` on the loop, if the loop still runs."""
@@ -278,10 +270,8 @@ class _State:
         if self._pid != os.getpid():
             self.forget_parent()
         on_loop = self._thread is not None and threading.current_thread() is self._thread
-        with self._lock:
+        with self._lock:  # calls being handed over are on the loop's queue once we have it
             self.closed = True
-            if not on_loop:  # the loop itself completes hand-overs: it cannot wait for them
-                self._handed_over.wait_for(lambda: not self._handing_over, _CLOSE_TIMEOUT)
             portal, loop, thread = self._portal, self._loop, self._thread
             self._portal = self._loop = self._thread = None
         if portal is None or loop is None or thread is None:
