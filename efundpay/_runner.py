@@ -145,7 +145,7 @@ class _Call(Generic[T]):
     wakes up, and costs a third and fourth wake-up.)
     """
 
-    __slots__ = ("_args", "_done", "_error", "_fn", "_kwargs", "_result", "_task")
+    __slots__ = ("_args", "_done", "_error", "_fn", "_kwargs", "_released", "_result", "_task")
 
     def __init__(
         self,
@@ -157,31 +157,40 @@ class _Call(Generic[T]):
         self._args = args
         self._kwargs = kwargs
         self._done = threading.Lock()
-        self._done.acquire()  # released once, by _finish
-        self._task: asyncio.Task[T] | None = None
+        self._done.acquire()  # released once, by _release
+        self._released = False
+        self._task: asyncio.Task[None] | None = None
         self._result: T | None = None
         self._error: BaseException | None = None
 
     # -- on the loop's thread --
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
-        try:
-            self._task = loop.create_task(self._fn(*self._args, **self._kwargs))
-        except BaseException as exc:  # handed to the caller, who re-raises it
-            self._error = exc
-            self._done.release()
-        else:
-            self._task.add_done_callback(self._finish)
+        self._task = loop.create_task(self._run())
+        # Only for a task cancelled before its first step, which never runs _run's body.
+        self._task.add_done_callback(self._finish)
 
     def cancel(self) -> None:
         if self._task is not None:
             self._task.cancel()
 
-    def _finish(self, task: asyncio.Task[T]) -> None:
+    async def _run(self) -> None:
+        # The caller is released the moment the call is over, in the same turn of the loop,
+        # not one turn later by a done-callback.
         try:
-            self._result = task.result()
+            self._result = await self._fn(*self._args, **self._kwargs)
         except BaseException as exc:  # cancellation included: the caller decides
             self._error = exc
+        finally:
+            self._release()
+
+    def _finish(self, task: asyncio.Task[None]) -> None:
+        if not self._released:
+            self._error = asyncio.CancelledError()
+            self._release()
+
+    def _release(self) -> None:
+        self._released = True
         self._done.release()
 
     # -- on the caller's thread --
