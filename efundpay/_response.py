@@ -55,8 +55,14 @@ def read_response(
 
 def _json(content: bytes) -> Any:
     try:
-        return json.loads(content)
+        # UTF-8, as JSON between systems must be, decoded without json.loads' sniffing of
+        # the encoding (a few Python calls per response).
+        return json.loads(content.decode())
     except ValueError:  # also UnicodeDecodeError
+        pass
+    try:  # anything else json.loads reads: a UTF-8 byte order mark, UTF-16 or UTF-32
+        return json.loads(content)
+    except ValueError:
         return _NOT_JSON
 
 

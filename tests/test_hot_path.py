@@ -6,6 +6,7 @@
 - reading a model takes one Python call per model and per time, nothing per plain field;
 - cattrs (and the converter) and anyio load on first use, not at import;
 - no cookie jar: nothing a server sets comes back on the next request;
+- a UTF-8 body is decoded without json.loads' encoding sniffing, and others still are;
 - idempotency keys are made without a ``uuid.UUID`` object, and are still version 4 UUIDs;
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
 import subprocess
 import sys
 import uuid
@@ -28,6 +30,8 @@ import efundpay
 from efundpay import AiohttpTransport, AsyncEFundPay, Customer, HTTPRequest, HTTPResponse
 from efundpay import _convert as convert
 from efundpay._request import new_idempotency_key
+from efundpay._response import _NOT_JSON as NOT_JSON
+from efundpay._response import _json as response_json
 from tests.helpers import API_KEY, MERCHANT, SEED_CUSTOMER, SEED_SUBSCRIPTION
 
 pytestmark = pytest.mark.anyio
@@ -204,3 +208,21 @@ def test_idempotency_keys_are_distinct_version_4_uuids() -> None:
         parsed = uuid.UUID(key)
         assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
         assert str(parsed) == key  # the canonical form: lowercase, hyphens where uuid4 has them
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param('{"id": "sub_1", "name": "Zoë"}'.encode(), id="utf-8"),
+        pytest.param('{"id": "sub_1"}'.encode("utf-8-sig"), id="utf-8-with-bom"),
+        pytest.param('{"id": "sub_1"}'.encode("utf-16"), id="utf-16"),
+        pytest.param('{"id": "sub_1"}'.encode("utf-32"), id="utf-32"),
+    ],
+)
+def test_a_body_decodes_as_json_loads_would_decode_it(body: bytes) -> None:
+    assert response_json(body) == json.loads(body)
+
+
+@pytest.mark.parametrize("body", [b"<html>", b"\xff\xfe{", b"", b'{"id": '])
+def test_a_body_json_loads_refuses_is_not_json(body: bytes) -> None:
+    assert response_json(body) is NOT_JSON
