@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import signal
 import socket
 import time
 from collections import Counter
@@ -250,3 +251,19 @@ def point_environment_at(fake: FakeEFundPay, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("EFUNDPAY_API_KEY", fake.api_key)
     monkeypatch.setenv("EFUNDPAY_MERCHANT_ACCOUNT_ID", fake.merchant_account_id)
     monkeypatch.setenv("EFUNDPAY_BASE_URL", fake.url)
+
+
+@contextlib.contextmanager
+def ctrl_c_reaches_children() -> Iterator[None]:
+    """Processes started in the block stop on SIGINT, however this one was started.
+
+    A shell starts a background job with SIGINT ignored, and a child inherits that: Python
+    then never raises KeyboardInterrupt, and a test that sends SIGINT waits for nothing.  A
+    signal with a handler is reset to its default in a child, so a handler is installed for
+    the block.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

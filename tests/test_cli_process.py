@@ -15,6 +15,7 @@ import anyio
 import pytest
 
 from efundpay import AsyncEFundPay
+from tests.helpers import ctrl_c_reaches_children
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 60
@@ -63,7 +64,7 @@ def test_demo_prints_the_table_with_no_credentials() -> None:
 def test_fake_server_serves_and_stops_cleanly(stop: signal.Signals, json_mode: bool) -> None:
     command = [sys.executable, "-m", "efundpay", "fake-server", "--port", "0"]
     command += ["--json"] if json_mode else []
-    with subprocess.Popen(
+    with ctrl_c_reaches_children(), subprocess.Popen(
         command, cwd=ROOT, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True,
     ) as process:  # fmt: skip

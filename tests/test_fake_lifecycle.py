@@ -22,6 +22,7 @@ import pytest
 
 import efundpay
 from efundpay.testing import FakeEFundPay
+from tests.helpers import ctrl_c_reaches_children
 from tests.test_fake_support import CUS, open_wire, post_sync
 
 SERVER_THREAD = "efundpay-fake-server"
@@ -186,13 +187,16 @@ def test_serve_forever_stops_cleanly_on_ctrl_c() -> None:
         "print('stopped', flush=True)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(Path(efundpay.__file__).parents[1])}
-    with subprocess.Popen(
-        [sys.executable, "-W", "error", "-c", code],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    ) as process:
+    with (
+        ctrl_c_reaches_children(),
+        subprocess.Popen(
+            [sys.executable, "-W", "error", "-c", code],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        ) as process,
+    ):
         assert process.stdout is not None
         url = process.stdout.readline().strip()
         assert url.startswith("http://127.0.0.1:")
