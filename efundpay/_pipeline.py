@@ -107,7 +107,7 @@ async def run_call(
                 transport, HTTPRequest(request.method, url, headers, content, timeout)
             )
         except (TransportError, TimeoutError) as exc:
-            # A bare TimeoutError is the backstop above, or a transport's own asyncio or
+            # A bare TimeoutError is the backstop of _send, or a transport's own asyncio or
             # anyio timeout: either way the request may have been sent.
             if not isinstance(exc, TransportError):
                 exc = TransportTimeoutError(
