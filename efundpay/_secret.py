@@ -83,6 +83,12 @@ class Secret:
     def __setattr__(self, name: str, value: object) -> NoReturn:
         raise AttributeError("a Secret cannot be changed")
 
+    def __copy__(self) -> Secret:
+        return self  # immutable: a copy is the same secret
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Secret:
+        return self
+
     def __reduce__(self) -> NoReturn:
         raise TypeError("a Secret cannot be pickled: it would write the secret in the clear")
 
@@ -96,7 +102,7 @@ class SecretHeaders(Mapping[str, str]):
     SecretHeaders({'Authorization': '[REDACTED]', 'Accept': 'application/json'})
     """
 
-    __slots__ = ("_items", "_index")
+    __slots__ = ("_index", "_items")
 
     def __init__(self, items: Mapping[str, str] | None = None) -> None:
         self._items: dict[str, str] = {}
