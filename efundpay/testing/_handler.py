@@ -383,7 +383,7 @@ class FakeHandler:
             fault=None if fault is None else fault.describe(),
             request_id=incoming.request_id,
             replayed=outcome is not None and outcome.replayed,
-            error_code=None if outcome is None else outcome.code,
+            error_code=_error_code(incoming, outcome, fault),
         )
         self.log.append(record)
         # %r on the decoded id: a hostile id (slashes, dots, control characters) stays visible.
@@ -396,6 +396,13 @@ class FakeHandler:
             "" if fault is None else f" fault={record.fault}",
             incoming.request_id,
         )
+
+
+def _error_code(incoming: _Incoming, outcome: Outcome | None, fault: Fault | None) -> str | None:
+    # The code of the error body the client received: an injected status's, or the fake's own.
+    if fault is not None and fault.kind == "status":
+        return fault.code or default_error_code(fault.status, v3=incoming.v3)
+    return None if outcome is None else outcome.code
 
 
 def parse_json_body(body: bytes) -> Any:
