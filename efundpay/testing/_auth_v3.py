@@ -47,7 +47,7 @@ __all__ = ["NonceStore", "TokenStore", "V3Request", "grant_token", "verify_v3"]
 
 @attrs.frozen
 class V3Request:
-    """What a v3 check needs, as received."""
+    """A request as received: what the checks need (a v3 signature covers all of it)."""
 
     method: str
     url: str

@@ -184,23 +184,16 @@ class FakeHandler:
         return self._change_status(incoming)
 
     def _authenticate(self, incoming: _Incoming) -> Outcome | None:
-        strict = self.strict
-        if strict is None:
+        if self.strict is None:
             if self._authorized(incoming.headers.get("Authorization")):
                 return None
             return self._error(incoming, 401, None, "Invalid or missing API key")
+        request = V3Request(incoming.method, incoming.url, incoming.headers, incoming.body)
         try:
-            if incoming.route.operation == OAUTH_TOKEN:
-                return Outcome(200, strict.token(incoming.headers, incoming.body))
-            if incoming.v3:
-                request = V3Request(incoming.method, incoming.url, incoming.headers, incoming.body)
-                strict.check_v3(request)
-            else:
-                merchant = incoming.headers.get("x-merchant-account-id")
-                strict.check_v4(incoming.headers.get("Authorization"), merchant)
+            answer = self.strict.authenticate(incoming.route.operation, request)
         except Rejection as rejection:
             return self._rejected(incoming, rejection)
-        return None
+        return None if answer is None else Outcome(200, answer)
 
     def _authorized(self, header: str | None) -> bool:
         scheme, _, token = (header or "").partition(" ")

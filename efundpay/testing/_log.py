@@ -29,6 +29,7 @@ class RecordedHeaders(CIMultiDictProxy[str]):
     ``repr`` and ``str`` mask credentials.
 
     >>> from multidict import CIMultiDict
+    >>> from efundpay.testing import RecordedHeaders
     >>> RecordedHeaders(CIMultiDict({"Authorization": "Bearer sk_test_x", "Accept": "*/*"}))
     <RecordedHeaders('Authorization': '[REDACTED]', 'Accept': '*/*')>
     """

@@ -31,6 +31,7 @@ from ._auth_v3 import NonceStore, TokenStore, V3Request, grant_token, verify_v3
 from ._auth_v4 import JWTVerifier
 from ._keys import KeyPair, key_pair
 from ._records import Rejection
+from ._wire import CUSTOMERS_TOGGLE, OAUTH_TOKEN
 
 __all__ = ["AuthStats", "StrictAuth", "StrictAuthState"]
 
@@ -167,6 +168,18 @@ class StrictAuthState:
             return answer
 
         return self._checked(check)
+
+    def authenticate(self, operation: str | None, request: V3Request) -> dict[str, object] | None:
+        """Check a request to ``operation``: the token endpoint's answer for ``/v1/token``,
+        ``None`` for an accepted call, or a :class:`Rejection`."""
+        if operation == OAUTH_TOKEN:
+            return self.token(request.headers, request.body)
+        if operation == CUSTOMERS_TOGGLE:
+            self.check_v3(request)
+        else:
+            headers = request.headers
+            self.check_v4(headers.get("Authorization"), headers.get("x-merchant-account-id"))
+        return None
 
     def check_v3(self, request: V3Request) -> None:
         """Accept a v3 call or raise the vendor's :class:`Rejection`."""
