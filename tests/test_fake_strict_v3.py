@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from efundpay.testing import StrictAuth
+from efundpay.testing import FakeEFundPay, StrictAuth
 from tests.test_fake_strict_support import (
     LEGACY_PATH,
     VECTOR,
@@ -299,3 +301,63 @@ async def test_the_legacy_route_toggles_on_a_plain_fake_and_takes_only_put() -> 
     assert (put.status, put.json["item"]["isActive"]) == (200, False)
     assert (post.status, post.headers["Allow"]) == (405, "PUT")
     assert plain.fake.customer(CUS).toggle_count == 1
+
+
+async def test_faults_can_meet_the_token_endpoint(wire: Wire) -> None:
+    wire.fake.fail_next(503, operation="oauth.token")
+    failed = await token_reply(wire, {"grantType": "client_credentials"})
+    granted = await token_reply(wire, {"grantType": "client_credentials"})
+
+    assert (failed.status, failed.json["code"]) == (503, "SERVICE_UNAVAILABLE")
+    assert "Date" in failed.headers
+    assert granted.status == 200
+    assert wire.fake.auth_stats.token_fetches == 1
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_strict_env_names_every_setting_with_keys_in_files_or_variables(tmp_path: Path) -> None:
+    with FakeEFundPay(strict_auth=True) as fake:
+        inline = fake.strict_env()
+        in_files = fake.strict_env(tmp_path)
+        common = {
+            "EFUNDPAY_BASE_URL": fake.url,
+            "EFUNDPAY_V3_BASE_URL": fake.url,
+            "EFUNDPAY_MERCHANT_ACCOUNT_ID": "acct_fake",
+            "EFUNDPAY_V3_CLIENT_ID": fake.v3_client_id,
+            "EFUNDPAY_V3_CLIENT_SECRET": fake.v3_client_secret,
+            "EFUNDPAY_V3_TOKEN_URL": fake.url + "/v1/token",
+            "EFUNDPAY_JWT_KEY_ID": fake.jwt_key_id,
+        }
+
+    assert inline == {
+        **common,
+        "EFUNDPAY_V3_PRIVATE_KEY": fake.v3_private_key_pem.decode(),
+        "EFUNDPAY_PRIVATE_KEY": fake.jwt_private_key_pem.decode(),
+    }
+    assert {k: v for k, v in in_files.items() if not k.endswith("_FILE")} == common
+    for name, pem in [("EFUNDPAY_V3_PRIVATE_KEY_FILE", fake.v3_private_key_pem),
+                      ("EFUNDPAY_PRIVATE_KEY_FILE", fake.jwt_private_key_pem)]:  # fmt: skip
+        path = Path(in_files[name])
+        assert (path.parent, path.read_bytes()) == (tmp_path, pem)
+        assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_strict_members_of_a_plain_fake_say_how_to_turn_it_on() -> None:
+    fake = FakeEFundPay()
+    assert fake.strict_auth is None
+    with pytest.raises(RuntimeError, match="strict_auth=True"):
+        fake.revoke_tokens()
+    with pytest.raises(RuntimeError, match="strict_auth=True"):
+        _ = fake.v3_client_secret
+
+
+def test_a_fake_given_only_public_keys_has_no_private_pem_to_hand_out() -> None:
+    fake = FakeEFundPay(strict_auth=StrictAuth(v3_public_key=VECTOR_PUBLIC_PEM,
+                                               jwt_public_key=VECTOR_PUBLIC_PEM))  # fmt: skip
+    with pytest.raises(RuntimeError, match="only the v3 public key"):
+        _ = fake.v3_private_key_pem
+    with pytest.raises(RuntimeError, match="only the JWT public key"):
+        _ = fake.jwt_private_key_pem
+    with pytest.raises(ValueError, match="not both"):
+        FakeEFundPay(strict_auth=StrictAuth(v3_public_key=VECTOR_PUBLIC_PEM,
+                                            v3_private_key=VECTOR["private_key_pem"]))  # fmt: skip
