@@ -361,3 +361,15 @@ def test_a_fake_given_only_public_keys_has_no_private_pem_to_hand_out() -> None:
     with pytest.raises(ValueError, match="not both"):
         FakeEFundPay(strict_auth=StrictAuth(v3_public_key=VECTOR_PUBLIC_PEM,
                                             v3_private_key=VECTOR["private_key_pem"]))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"token_expires_in": 0}, {"refresh_token_expires_in": -1}, {"tolerance": 0},
+     {"jwt_leeway": -1.0}],
+)  # fmt: skip
+def test_strict_auth_refuses_lifetimes_and_tolerances_that_cannot_work(
+    settings: dict[str, float],
+) -> None:
+    with pytest.raises(ValueError, match=next(iter(settings))):
+        StrictAuth(**settings)  # type: ignore[arg-type]

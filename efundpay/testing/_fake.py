@@ -52,7 +52,8 @@ class FakeEFundPay(FaultInjection, StrictAuthControls):
     ``strict_auth=True`` (or a :class:`~efundpay.testing.StrictAuth`) makes it check
     credentials as eFundPay's vendors document them: v3 access tokens from ``/v1/token`` and
     signed requests, v4 JWTs (needs the ``signing`` extra; see :attr:`token_url`,
-    :meth:`strict_env`).  ``honour_idempotency_keys=False`` ignores v4 ``idempotency-key``
+    :meth:`strict_env`); its checks keep real time shifted by :attr:`clock_skew`, not
+    ``clock``.  ``honour_idempotency_keys=False`` ignores v4 ``idempotency-key``
     headers, as an API that does not support them would.
     """
 

@@ -38,6 +38,9 @@ __all__ = ["AuthStats", "StrictAuth", "StrictAuthState"]
 T = TypeVar("T")
 
 
+_POSITIVE = attrs.validators.gt(0)
+
+
 def _secret_factory() -> str:
     return "fake_secret_" + secrets.token_hex(16)
 
@@ -69,13 +72,13 @@ class StrictAuth:
     v3_client_secret: str = attrs.field(factory=_secret_factory, repr=False)
     v3_private_key: KeySource | None = attrs.field(default=None, repr=False)
     v3_public_key: KeySource | None = attrs.field(default=None, repr=False)
-    token_expires_in: int = 7200
-    refresh_token_expires_in: int = 30 * 24 * 3600
-    tolerance: int = 120
+    token_expires_in: int = attrs.field(default=7200, validator=_POSITIVE)
+    refresh_token_expires_in: int = attrs.field(default=30 * 24 * 3600, validator=_POSITIVE)
+    tolerance: int = attrs.field(default=120, validator=_POSITIVE)
     jwt_key_id: str = "fake_jwt_key_1"
     jwt_private_key: KeySource | None = attrs.field(default=None, repr=False)
     jwt_public_key: KeySource | None = attrs.field(default=None, repr=False)
-    jwt_leeway: float = 30.0
+    jwt_leeway: float = attrs.field(default=30.0, validator=attrs.validators.ge(0))
     accept_api_key: bool = False
 
 

@@ -169,6 +169,8 @@ class StrictAuthControls:
 
     @token_expires_in.setter
     def token_expires_in(self, seconds: int) -> None:
+        if seconds <= 0:
+            raise ValueError(f"token_expires_in must be > 0 seconds, not {seconds!r}")
         state = self._strict_state()
         with state.lock:
             state.tokens.expires_in = int(seconds)
