@@ -2,7 +2,8 @@
 
 It serves in the main thread until Ctrl-C or SIGTERM (what ``docker stop``, systemd and CI
 runners send), and says where it listens on its first line of output, so a test harness in
-any language can start it and read the URL.
+any language can start it and read the URL.  With ``--strict-auth`` it checks credentials
+as the real services do and writes what a client needs to files (see ``_fake_keys``).
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import ipaddress
 import signal
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from .._config import ENV_API_KEY, ENV_BASE_URL, ENV_MERCHANT_ACCOUNT_ID
 from .._errors import ConfigurationError
-from ..testing import FakeEFundPay
+from ..testing import FakeEFundPay, StrictAuth
 from ._exit import ExitCode
+from ._fake_keys import key_directory, write_client_env
 from ._output import Output
 
 __all__ = ["run_fake_server"]
@@ -49,25 +52,41 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _announce(out: Output, fake: FakeEFundPay, sample_data: bool) -> None:
-    settings = {
-        ENV_BASE_URL: fake.url,
-        ENV_API_KEY: fake.api_key,
-        ENV_MERCHANT_ACCOUNT_ID: fake.merchant_account_id,
-    }
+def _announce(
+    out: Output, fake: FakeEFundPay, sample_data: bool, key_dir: Path | None = None
+) -> None:
+    env_file: Path | None = None
+    if key_dir is None:
+        settings = {
+            ENV_BASE_URL: fake.url,
+            ENV_API_KEY: fake.api_key,
+            ENV_MERCHANT_ACCOUNT_ID: fake.merchant_account_id,
+        }
+    else:
+        settings, env_file = write_client_env(fake, key_dir)
     samples: dict[str, Any] = (
         {"customers": ["cus_123", "cus_tokenized"], "subscriptions": ["sub_1234567890abcdef"]}
         if sample_data
         else {"customers": [], "subscriptions": []}
     )
     if out.json_mode:
-        out.emit_json({"base_url": fake.url, "environment": settings, "sample_data": samples},
-                      compact=True)  # fmt: skip
+        announced: dict[str, Any] = {
+            "base_url": fake.url,
+            "environment": settings,
+            "sample_data": samples,
+        }
+        if env_file is not None:
+            announced.update(strict_auth=True, env_file=str(env_file))
+        out.emit_json(announced, compact=True)
         return
     out.line(f"Fake eFundPay listening on {fake.url}")
     out.line("Point a client at it with these environment variables:")
     for name, value in settings.items():
         out.line(f"  export {name}={value}")
+    if env_file is not None:
+        out.line("Strict authentication: v3 needs a token and signed requests, v4 a JWT.")
+        out.line(f"All of them, with the client secret, are in {env_file} (owner-only):")
+        out.line(f"  set -a; . {env_file}; set +a")
     if sample_data:
         out.line(
             f"Sample data: customers {', '.join(samples['customers'])}; "
@@ -78,6 +97,7 @@ def _announce(out: Output, fake: FakeEFundPay, sample_data: bool) -> None:
 
 def run_fake_server(args: argparse.Namespace, out: Output) -> ExitCode:
     """Serve until Ctrl-C or SIGTERM; exit status 0 after a clean stop."""
+    strict = StrictAuth(token_expires_in=args.token_expires_in) if args.strict_auth else False
     fake = FakeEFundPay(
         api_key=args.api_key,
         merchant_account_id=args.merchant_account_id,
@@ -85,15 +105,19 @@ def run_fake_server(args: argparse.Namespace, out: Output) -> ExitCode:
         port=args.port,
         sample_data=not args.no_sample_data,
         legacy_v3=args.legacy_v3,
+        strict_auth=strict,
     )
     if not _is_loopback(args.host):
         out.note(
             f"efundpay: warning: listening on {args.host}: anyone who can reach it can use "
             "this fake; clients elsewhere need https, which the fake does not serve"
         )
-    with _stop_on_sigterm(fake):
+    keys = key_directory(args.key_dir) if args.strict_auth else contextlib.nullcontext(None)
+    with _stop_on_sigterm(fake), keys as key_dir:
         try:
-            fake.serve_forever(lambda ready: _announce(out, ready, not args.no_sample_data))
+            fake.serve_forever(
+                lambda ready: _announce(out, ready, not args.no_sample_data, key_dir)
+            )
         except OSError as exc:
             raise ConfigurationError(
                 f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"

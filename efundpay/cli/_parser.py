@@ -25,7 +25,7 @@ from ._options import (
     add_resume_options,
     wrap,
 )
-from ._values import port
+from ._values import lifetime, port
 
 __all__ = ["build_parser"]
 
@@ -182,7 +182,9 @@ def _add_fake_server_command(commands: argparse._SubParsersAction[argparse.Argum
         ),
         epilog="example:\n  efundpay fake-server --port 8080 &\n"
         "  EFUNDPAY_BASE_URL=http://127.0.0.1:8080 EFUNDPAY_API_KEY=sk_test_fake \\\n"
-        "  EFUNDPAY_MERCHANT_ACCOUNT_ID=acct_fake efundpay customers toggle cus_123",
+        "  EFUNDPAY_MERCHANT_ACCOUNT_ID=acct_fake efundpay customers toggle cus_123\n\n"
+        "  efundpay fake-server --port 8080 --strict-auth --key-dir ./fake-keys &\n"
+        "  set -a; . ./fake-keys/efundpay-fake.env; set +a",
         formatter_class=_Formatter,
     )
     server.set_defaults(command="fake-server")
@@ -218,6 +220,29 @@ def _add_fake_server_command(commands: argparse._SubParsersAction[argparse.Argum
         action="store_true",
         default=argparse.SUPPRESS,
         help="announce the URL and settings as one line of JSON",
+    )
+    strict = server.add_argument_group(
+        "strict authentication",
+        wrap(
+            "Check credentials as eFundPay's vendors document them: v3 calls need an access "
+            "token from POST /v1/token and a request signature, v4 calls a JWT.  The fake "
+            "makes throwaway keys, writes them and an env file (owner-only) to --key-dir or "
+            "a temporary directory removed on exit, and prints their paths, never a secret.  "
+            "Needs efundpay[signing]."
+        ),
+    )
+    strict.add_argument("--strict-auth", action="store_true", help="turn strict authentication on")
+    strict.add_argument(
+        "--key-dir",
+        metavar="DIR",
+        help="write the keys and env file here and keep them (default: a temporary directory)",
+    )
+    strict.add_argument(
+        "--token-expires-in",
+        metavar="SECONDS",
+        type=lifetime,
+        default=7200,
+        help="lifetime of the v3 access tokens it grants (default: 7200)",
     )
 
 

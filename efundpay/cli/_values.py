@@ -101,6 +101,11 @@ def concurrency(text: str) -> int:
     return _int(text, 1, MAX_CONCURRENCY, "a concurrency")
 
 
+def lifetime(text: str) -> int:
+    """A token lifetime in whole seconds, 1 second to a year."""
+    return _int(text, 1, 366 * 24 * 3600, "a lifetime in seconds")
+
+
 def port(text: str) -> int:
     """A TCP port; 0 picks a free one."""
     return _int(text, 0, 65535, "a TCP port")

@@ -34,6 +34,14 @@ With pytest, the ``efundpay`` plugin (installed with the package) provides fixtu
     an ``efundpay.AsyncEFundPay`` pointed at ``efundpay_fake``, for tests marked
     ``pytest.mark.anyio``.
 
+Strict authentication checks what the real services check, from the bytes received::
+
+    with FakeEFundPay(strict_auth=True) as fake:     # needs efundpay[signing]
+        fake.token_url, fake.v3_client_id, fake.v3_private_key_pem   # v3 signed requests
+        fake.jwt_key_id, fake.jwt_private_key_pem                    # v4 JWTs
+        fake.clock_skew = 300; fake.expire_tokens(); fake.revoke_tokens()
+        fake.auth_stats.token_fetches, fake.auth_stats.rejections
+
 The fake shares no code with the SDK's client, on purpose: it is an independent check of
 what goes over the wire.  v3 toggles ignore ``idempotency-key`` (the real API documents no
 idempotency for them), so a toggle replayed after an applied failure really flips twice.
@@ -43,7 +51,7 @@ from __future__ import annotations
 
 from ._fake import ClientKwargs, FakeEFundPay
 from ._faults import MalformedKind, Operation, RandomFaultKind
-from ._log import RecordedRequest
+from ._log import RecordedHeaders, RecordedRequest
 from ._records import (
     CancellationDetails,
     FakeCustomer,
@@ -52,8 +60,10 @@ from ._records import (
     RecurringPayment,
     StatusChange,
 )
+from ._strict import AuthStats, StrictAuth
 
 __all__ = [
+    "AuthStats",
     "CancellationDetails",
     "ClientKwargs",
     "FakeCustomer",
@@ -63,7 +73,9 @@ __all__ = [
     "Operation",
     "PauseCollection",
     "RandomFaultKind",
+    "RecordedHeaders",
     "RecordedRequest",
     "RecurringPayment",
     "StatusChange",
+    "StrictAuth",
 ]

@@ -15,6 +15,8 @@ from ._log import RecordedRequest, RequestLog
 from ._records import FakeCustomer, FakeSubscription, utc_now
 from ._server import BackgroundServer, LoopServer
 from ._state import FakeState
+from ._strict import StrictAuth, StrictAuthState
+from ._strict_controls import StrictAuthControls
 
 __all__ = ["ClientKwargs", "FakeEFundPay"]
 
@@ -27,7 +29,7 @@ class ClientKwargs(TypedDict):
     base_url: str
 
 
-class FakeEFundPay(FaultInjection):
+class FakeEFundPay(FaultInjection, StrictAuthControls):
     """A stateful eFundPay on ``127.0.0.1``: real HTTP, the API's rules, injectable faults.
 
     Async tests run it on their own event loop; sync code runs it on a thread of its own::
@@ -46,6 +48,13 @@ class FakeEFundPay(FaultInjection):
     subscription ``sub_1234567890abcdef`` shaped like the docs' example.  ``legacy_v3``
     renders v3 customers as older docs show them: ``isActive`` a string ``"true"``/``"false"``
     and ``recurringTarget`` a number.  ``clock`` replaces the fake's notion of now.
+
+    ``strict_auth=True`` (or a :class:`~efundpay.testing.StrictAuth`) makes it check
+    credentials as eFundPay's vendors document them: v3 access tokens from ``/v1/token`` and
+    signed requests, v4 JWTs (needs the ``signing`` extra; see :attr:`token_url`,
+    :meth:`strict_env`); its checks keep real time shifted by :attr:`clock_skew`, not
+    ``clock``.  ``honour_idempotency_keys=False`` ignores v4 ``idempotency-key``
+    headers, as an API that does not support them would.
     """
 
     def __init__(
@@ -58,6 +67,8 @@ class FakeEFundPay(FaultInjection):
         sample_data: bool = True,
         legacy_v3: bool = False,
         clock: Callable[[], datetime] | None = None,
+        strict_auth: StrictAuth | bool = False,
+        honour_idempotency_keys: bool = True,
     ) -> None:
         self._api_key = api_key
         self._merchant_account_id = merchant_account_id
@@ -67,6 +78,8 @@ class FakeEFundPay(FaultInjection):
         self._state = FakeState(merchant_account_id=merchant_account_id, clock=clock or utc_now)
         self._faults = FaultQueue()
         self._log = RequestLog()
+        settings = StrictAuth() if strict_auth is True else strict_auth or None
+        self._strict = None if settings is None else StrictAuthState(settings, api_key=api_key)
         self._handler = FakeHandler(
             state=self._state,
             faults=self._faults,
@@ -75,6 +88,8 @@ class FakeEFundPay(FaultInjection):
             api_key=api_key,
             merchant_account_id=merchant_account_id,
             legacy_v3=legacy_v3,
+            strict=self._strict,
+            honour_idempotency_keys=honour_idempotency_keys,
         )
         self._loop_server: LoopServer | None = None
         self._background: BackgroundServer | None = None
@@ -97,7 +112,8 @@ class FakeEFundPay(FaultInjection):
 
     @property
     def api_key(self) -> str:
-        """The only API key this fake accepts (``Authorization: Bearer <api_key>``)."""
+        """The only API key this fake accepts (``Authorization: Bearer <api_key>``; with
+        strict authentication, on v4 only if ``StrictAuth(accept_api_key=True)``)."""
         return self._api_key
 
     @property

@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 #: The operations a fault can be limited to.
-Operation = Literal["customers.toggle", "subscriptions.status"]
+Operation = Literal["customers.toggle", "subscriptions.status", "oauth.token"]
 
 FaultKind = Literal["status", "delay", "drop", "malformed"]
 

@@ -21,15 +21,19 @@ import attrs
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from ._auth_v3 import V3Request
 from ._faults import Fault, FaultQueue
 from ._idempotency import IdempotencyStore, StoredResponse, fingerprint
-from ._log import RecordedRequest, RequestLog
+from ._log import RecordedHeaders, RecordedRequest, RequestLog
 from ._records import Rejection
 from ._routing import Route, route
 from ._state import FakeState
+from ._strict import StrictAuthState
 from ._validation import parse_json_object, parse_status_request
 from ._wire import (
     CUSTOMERS_TOGGLE,
+    OAUTH_TOKEN,
+    default_error_code,
     dumps,
     error_body,
     is_v3,
@@ -55,6 +59,8 @@ class Outcome:
     applied: bool = False
     replayed: bool = False
     headers: Mapping[str, str] = attrs.field(factory=dict)
+    #: The error code of an error answer, for the request log.
+    code: str | None = None
 
 
 @attrs.frozen
@@ -65,6 +71,8 @@ class _Incoming:
     headers: CIMultiDictProxy[str]
     body: bytes
     request_id: str
+    #: The full URL as the client addressed it (scheme, Host header, raw path).
+    url: str
 
     @property
     def v3(self) -> bool:
@@ -86,6 +94,10 @@ class FakeHandler:
     api_key: str
     merchant_account_id: str
     legacy_v3: bool
+    #: Strict authentication (``None``: ``Bearer <api_key>`` is enough).
+    strict: StrictAuthState | None = None
+    #: ``False``: v4 ``idempotency-key`` headers are ignored, as an API without them would.
+    honour_idempotency_keys: bool = True
     #: Set while the server shuts down, so injected delays end at once.
     stopping: asyncio.Event | None = None
 
@@ -99,13 +111,15 @@ class FakeHandler:
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         body = await request.read()
+        host = request.headers.get("Host") or request.host
         incoming = _Incoming(
             method=request.method,
             raw_path=request.raw_path,
             route=route(request.raw_path),
-            headers=CIMultiDictProxy(CIMultiDict(request.headers)),
+            headers=RecordedHeaders(CIMultiDict(request.headers)),
             body=body,
             request_id="req_" + secrets.token_hex(12),
+            url=f"{request.scheme}://{host}{request.raw_path}",
         )
         fault = self.faults.take(incoming.route.operation)
         outcome: Outcome | None = None
@@ -156,15 +170,30 @@ class FakeHandler:
     def process(self, incoming: _Incoming) -> Outcome:
         """Handle the request as eFundPay would; synchronous so it cannot interleave."""
         operation = incoming.route.operation
-        if operation is None:
+        if operation is None or (operation == OAUTH_TOKEN and self.strict is None):
             return self._error(incoming, 404, None, "No such route")
-        if incoming.method != "POST":
-            return self._error(incoming, 405, None, "Use POST", headers={"Allow": "POST"})
-        if not self._authorized(incoming.headers.get("Authorization")):
-            return self._error(incoming, 401, None, "Invalid or missing API key")
+        method = incoming.route.method
+        if incoming.method != method:
+            return self._error(incoming, 405, None, f"Use {method}", headers={"Allow": method})
+        # A refusal, or the token endpoint's answer (which is all that endpoint does).
+        answered = self._authenticate(incoming)
+        if answered is not None:
+            return answered
         if operation == CUSTOMERS_TOGGLE:
             return self._toggle(incoming)
         return self._change_status(incoming)
+
+    def _authenticate(self, incoming: _Incoming) -> Outcome | None:
+        if self.strict is None:
+            if self._authorized(incoming.headers.get("Authorization")):
+                return None
+            return self._error(incoming, 401, None, "Invalid or missing API key")
+        request = V3Request(incoming.method, incoming.url, incoming.headers, incoming.body)
+        try:
+            answer = self.strict.authenticate(incoming.route.operation, request)
+        except Rejection as rejection:
+            return self._rejected(incoming, rejection)
+        return None if answer is None else Outcome(200, answer)
 
     def _authorized(self, header: str | None) -> bool:
         scheme, _, token = (header or "").partition(" ")
@@ -193,7 +222,7 @@ class FakeHandler:
                 incoming, 403, None, "This API key cannot act for that merchant account",
                 param="x-merchant-account-id",
             )  # fmt: skip
-        key = incoming.headers.get("idempotency-key")
+        key = incoming.headers.get("idempotency-key") if self.honour_idempotency_keys else None
         print_ = fingerprint(incoming.raw_path, incoming.body)
         if key is not None:
             earlier = self._idempotent_answer(incoming, merchant, key, print_)
@@ -258,10 +287,11 @@ class FakeHandler:
         headers: Mapping[str, str] | None = None,
     ) -> Outcome:
         debug = f"{incoming.method} {incoming.raw_path}" if incoming.v3 else None
+        code = code or default_error_code(status, v3=incoming.v3)
         payload = error_body(
             v3=incoming.v3, status=status, code=code, message=message, param=param, debug=debug
         )
-        return Outcome(status, payload, headers=headers or {})
+        return Outcome(status, payload, headers=headers or {}, code=code)
 
     def _peek(self, incoming: _Incoming) -> Any:
         # The success shape of the target as it is now, without changing it: the base of a
@@ -287,6 +317,9 @@ class FakeHandler:
         content_type: str = "application/json",
     ) -> web.Response:
         all_headers = {"x-request-id": incoming.request_id, **(headers or {})}
+        if self.strict is not None:
+            # The fake's own (skewable) clock, from which a client can correct its offset.
+            all_headers["Date"] = self.strict.date_header()
         data = dumps(payload) if body is None else body
         return web.Response(
             status=status, body=data, headers=all_headers, content_type=content_type
@@ -343,6 +376,7 @@ class FakeHandler:
             fault=None if fault is None else fault.describe(),
             request_id=incoming.request_id,
             replayed=outcome is not None and outcome.replayed,
+            error_code=_error_code(incoming, outcome, fault),
         )
         self.log.append(record)
         # %r on the decoded id: a hostile id (slashes, dots, control characters) stays visible.
@@ -355,6 +389,13 @@ class FakeHandler:
             "" if fault is None else f" fault={record.fault}",
             incoming.request_id,
         )
+
+
+def _error_code(incoming: _Incoming, outcome: Outcome | None, fault: Fault | None) -> str | None:
+    # The code of the error body the client received: an injected status's, or the fake's own.
+    if fault is not None and fault.kind == "status":
+        return fault.code or default_error_code(fault.status, v3=incoming.v3)
+    return None if outcome is None else outcome.code
 
 
 def parse_json_body(body: bytes) -> Any:

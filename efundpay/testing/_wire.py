@@ -18,6 +18,7 @@ from ._records import FakeCustomer, FakeSubscription
 
 __all__ = [
     "CUSTOMERS_TOGGLE",
+    "OAUTH_TOKEN",
     "SUBSCRIPTIONS_STATUS",
     "default_error_code",
     "dumps",
@@ -33,6 +34,8 @@ __all__ = [
 
 CUSTOMERS_TOGGLE: Final = "customers.toggle"
 SUBSCRIPTIONS_STATUS: Final = "subscriptions.status"
+#: The token endpoint of strict authentication (v3 style errors).
+OAUTH_TOKEN: Final = "oauth.token"  # noqa: S105 - an operation name
 
 # Status → (v3 code, v4 code) for errors whose caller gave no code (mostly injected faults).
 _DEFAULT_CODES: Final = {
@@ -71,7 +74,7 @@ def _day(value: date | None) -> str | None:
 def is_v3(operation: str | None, raw_path: str) -> bool:
     """Whether errors for this request use the v3 envelope (the route, or its path prefix)."""
     if operation is not None:
-        return operation == CUSTOMERS_TOGGLE
+        return operation in (CUSTOMERS_TOGGLE, OAUTH_TOKEN)
     return raw_path.startswith("/v3/")
 
 
