@@ -62,9 +62,11 @@ def _normalise(name: str) -> str:
 
 
 def _items(headers: Any) -> Iterable[tuple[Any, Any]]:
-    if isinstance(headers, Mapping):
-        # multi-dicts (aiohttp, starlette) repeat a key in items(); a dict has it once
-        return list(headers.items())
+    items = getattr(headers, "items", None)
+    if callable(items):
+        # Any mapping, and mapping-likes that are not Mappings (http.client's message).
+        # Multi-dicts (aiohttp, starlette) repeat a name in items(); a dict has it once.
+        return list(items())
     return list(headers)  # a list of (name, value) pairs, as ASGI gives them
 
 
