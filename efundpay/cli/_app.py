@@ -53,6 +53,10 @@ def _dispatch(args: argparse.Namespace, out: Output) -> ExitCode:
         from ._fake_server import run_fake_server  # noqa: PLC0415
 
         return run_fake_server(args, out)
+    if args.command.startswith("webhooks."):
+        from ._webhooks import run_webhooks  # noqa: PLC0415
+
+        return run_webhooks(args, out)
     if args.command == "demo":
         from ._demo import run_demo  # noqa: PLC0415
 

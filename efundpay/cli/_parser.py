@@ -26,6 +26,7 @@ from ._options import (
     wrap,
 )
 from ._values import port
+from ._webhooks import add_webhooks_commands
 
 __all__ = ["build_parser"]
 
@@ -58,6 +59,7 @@ examples:
   efundpay subscriptions cancel sub_123 --at-period-end --cancellation-reason downgrade --json
   efundpay subscriptions cancel --from-file ids.csv --concurrency 8 --results results.csv
   efundpay fake-server --port 8080                # a fake eFundPay for tests in any language
+  efundpay webhooks verify --kind v3 --public-key server.pem --headers h.json body.json
 
 Run `efundpay COMMAND --help` for a command's options."""
 
@@ -240,4 +242,5 @@ def build_parser() -> argparse.ArgumentParser:
     _add_customer_commands(commands)
     _add_subscription_commands(commands)
     _add_fake_server_command(commands)
+    add_webhooks_commands(commands)
     return parser
