@@ -21,7 +21,8 @@ from ._options import wrap
 from ._values import positive_seconds
 
 if TYPE_CHECKING:
-    from ..testing._notifications import Delivery, NotificationSigner
+    from ..testing._notifications import Delivery
+    from ..testing._signing import NotificationSigner
     from ._output import Output
 
 # The verifier and the fake are imported when a command runs: the parser is built for
@@ -179,7 +180,7 @@ def _verify(args: argparse.Namespace, out: Output) -> ExitCode:
 
 
 def _signer(args: argparse.Namespace, out: Output) -> NotificationSigner:
-    from ..testing._notifications import NotificationSigner  # noqa: PLC0415
+    from ..testing._signing import NotificationSigner  # noqa: PLC0415
 
     if args.private_key and Path(args.private_key).exists():
         return NotificationSigner(_read(args.private_key, "private key"))

@@ -51,7 +51,7 @@ from __future__ import annotations
 from ._fake import ClientKwargs, FakeEFundPay
 from ._faults import MalformedKind, Operation, RandomFaultKind
 from ._log import RecordedRequest
-from ._notifications import Delivery, NotificationFault, NotificationSigner
+from ._notifications import Delivery, NotificationFault
 from ._records import (
     CancellationDetails,
     FakeCustomer,
@@ -60,6 +60,7 @@ from ._records import (
     RecurringPayment,
     StatusChange,
 )
+from ._signing import NotificationSigner, SignedNotification
 
 __all__ = [
     "CancellationDetails",
@@ -76,5 +77,6 @@ __all__ = [
     "RandomFaultKind",
     "RecordedRequest",
     "RecurringPayment",
+    "SignedNotification",
     "StatusChange",
 ]

@@ -14,14 +14,12 @@ amount changed after signing), ``"missing_signature"``, ``"stale_timestamp"`` (v
 ten minutes ago), ``"duplicate"`` (the same notification delivered twice, as after a lost
 acknowledgement; a v3 redelivery is signed afresh).
 
-The signing here is written from the vendors' documents and shares no code with
-:mod:`efundpay.webhooks`, like the rest of the fake: it is an independent check of the
-verifier, not a mirror of it.  It needs the ``signing`` extra (``cryptography``).
+The signing (:mod:`._signing`) is written from the vendors' documents and shares no code
+with :mod:`efundpay.webhooks`.  It needs the ``signing`` extra (``cryptography``).
 """
 
 from __future__ import annotations
 
-import base64
 import functools
 import json
 import secrets
@@ -29,18 +27,15 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import Any, Final, Literal
 
 import attrs
 
-from .._errors import ConfigurationError
+from ._signing import NotificationSigner, SignedNotification, flip_a_bit, go_json
 from ._state import FakeState
 from ._wire import iso, render_subscription
 
-if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-
-__all__ = ["Delivery", "NotificationFault", "NotificationSending", "NotificationSigner"]
+__all__ = ["Delivery", "NotificationFault", "NotificationSending"]
 
 #: The faults a delivery can carry.
 NotificationFault = Literal[
@@ -68,109 +63,6 @@ class Delivery:
     def accepted(self) -> bool:
         """Whether the endpoint answered 2xx (what eFundPay counts as delivered)."""
         return self.status is not None and 200 <= self.status < 300
-
-
-def _flip_a_bit(signature: str) -> str:
-    raw = bytearray(base64.b64decode(signature))
-    raw[len(raw) // 2] ^= 0x01
-    return base64.b64encode(bytes(raw)).decode()
-
-
-class NotificationSigner:
-    """Signs notification bodies with a private key, as eFundPay's servers do.
-
-    ``private_key`` is PEM bytes or a ``cryptography`` RSA key; by default a fresh 2048-bit
-    test key.  :attr:`public_key_pem` is what the receiving endpoint verifies with.
-    """
-
-    def __init__(self, private_key: bytes | RSAPrivateKey | None = None) -> None:
-        try:
-            from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
-            from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: PLC0415
-        except ImportError:
-            raise ConfigurationError(
-                'sending signed notifications needs cryptography: pip install "efundpay[signing]"'
-            ) from None
-        if private_key is None:
-            private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        elif isinstance(private_key, bytes):
-            loaded = serialization.load_pem_private_key(private_key, password=None)
-            if not isinstance(loaded, rsa.RSAPrivateKey):
-                raise ConfigurationError("notifications are signed with an RSA key")
-            private_key = loaded
-        self._key = private_key
-        self.public_key_pem: bytes = private_key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-
-    def private_key_pem(self) -> bytes:
-        """The private key as unencrypted PKCS#8 PEM (a test key: for ``--private-key``)."""
-        from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
-
-        return self._key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-
-    def _sign(self, text: str, hash_name: str) -> str:
-        from cryptography.hazmat.primitives import hashes  # noqa: PLC0415
-        from cryptography.hazmat.primitives.asymmetric import padding  # noqa: PLC0415
-
-        algorithm = hashes.SHA256() if hash_name == "sha256" else hashes.SHA1()  # noqa: S303
-        signature = self._key.sign(text.encode("utf-8"), padding.PKCS1v15(), algorithm)
-        return base64.b64encode(signature).decode()
-
-    def v3(self, body: bytes, *, timestamp: int | None = None) -> dict[str, str]:
-        """The headers of a v3 notification: ``data=<b64 body>&method=post&nonceStr=…``
-        ``&signType=sha256&timestamp=…`` signed RSA-SHA256, sent as ``sha256 <b64>``."""
-        nonce = secrets.token_hex(16)
-        stamp = str(int(time.time()) if timestamp is None else timestamp)
-        text = "&".join(
-            ([f"data={base64.b64encode(body).decode()}"] if body else [])
-            + ["method=post", f"nonceStr={nonce}", "signType=sha256", f"timestamp={stamp}"]
-        )
-        return {
-            "X-Signature": f"sha256 {self._sign(text, 'sha256')}",
-            "X-Nonce-Str": nonce,
-            "X-Timestamp": stamp,
-        }
-
-    def v4(self, body: Mapping[str, Any]) -> dict[str, str]:
-        """The headers of a v4 webhook: the flattened body signed SHA1withRSA."""
-        return {
-            "signature": self._sign("&".join(_v4_pairs(body)), "sha1"),
-            "timestamp": time.strftime("%Y%m%d%H%M%S", time.gmtime()),
-            "timezone": "UTC",
-        }
-
-
-def _v4_pairs(body: Any) -> list[str]:
-    # docs.efundflow.com /webhooks/signatures and eFundPay's Go SDK: keys sorted in each
-    # object, nested objects (also inside arrays) in place, scalars in arrays and nulls out.
-    pairs: list[str] = []
-    if isinstance(body, Mapping):
-        for key in sorted(body):
-            value = body[key]
-            if isinstance(value, Mapping):
-                pairs += _v4_pairs(value)
-            elif isinstance(value, list):
-                for item in value:
-                    pairs += _v4_pairs(item)
-            elif isinstance(value, bool):
-                pairs.append(f"{key}={str(value).lower()}")
-            elif isinstance(value, float) and value.is_integer():
-                pairs.append(f"{key}={int(value)}")
-            elif value is not None:
-                pairs.append(f"{key}={value}")
-    return pairs
-
-
-def _go_json(body: Any) -> bytes:
-    # How the vendor's Go servers encode a sorted map: compact, raw UTF-8, HTML escaped.
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return text.encode("utf-8")
 
 
 def _post(url: str, body: bytes, headers: Mapping[str, str]) -> tuple[int | None, bytes]:
@@ -203,6 +95,17 @@ async def _apost(url: str, body: bytes, headers: Mapping[str, str]) -> tuple[int
             return response.status, await response.read()
     except (aiohttp.ClientError, TimeoutError):
         return None, b""
+
+
+def _deliver(kind: Literal["v3", "v4"], url: str, message: SignedNotification) -> Delivery:
+    return Delivery(
+        kind, url, message.body, message.headers, *_post(url, message.body, message.headers)
+    )
+
+
+async def _adeliver(kind: Literal["v3", "v4"], url: str, message: SignedNotification) -> Delivery:
+    answer = await _apost(url, message.body, message.headers)
+    return Delivery(kind, url, message.body, message.headers, *answer)
 
 
 class NotificationSending:
@@ -282,7 +185,7 @@ class NotificationSending:
         self, body: dict[str, Any], fault: NotificationFault | None
     ) -> list[tuple[bytes, dict[str, str]]]:
         signer = self.notification_signer
-        payload = _go_json(body)
+        payload = go_json(body)
         stale = fault == "stale_timestamp"
         headers = signer.v3(payload, timestamp=int(time.time()) - _STALE_BY if stale else None)
         if fault == "duplicate":
@@ -310,7 +213,7 @@ class NotificationSending:
     ) -> tuple[bytes, dict[str, str]]:
         if fault == "bad_signature":
             scheme, _, signature = headers[signature_header].rpartition(" ")
-            headers[signature_header] = f"{scheme} {_flip_a_bit(signature)}".lstrip()
+            headers[signature_header] = f"{scheme} {flip_a_bit(signature)}".lstrip()
         elif fault == "missing_signature":
             del headers[signature_header]
         elif fault == "tampered_body":
@@ -322,6 +225,39 @@ class NotificationSending:
                 target["status"] = "active" if target.get("status") != "active" else "paused"
             payload = json.dumps(changed, ensure_ascii=False).encode("utf-8")
         return payload, headers
+
+    # -- signed messages, for test clients that need no server --------------------------------
+
+    def signed_v3_notification(
+        self,
+        customer_id: str = "cus_123",
+        *,
+        fault: NotificationFault | None = None,
+        body: dict[str, Any] | None = None,
+        **fields: Any,
+    ) -> list[SignedNotification]:
+        """The request(s) :meth:`send_v3_notification` would make, without sending them.
+
+        For a framework's test client (Django's ``Client``, Starlette's ``TestClient``)::
+
+            [message] = fake.signed_v3_notification("cus_123")
+            client.post("/notify", message.body, content_type="application/json",
+                        headers=message.headers)
+        """
+        body = body if body is not None else self.v3_notification_body(customer_id, **fields)
+        return [SignedNotification(*message) for message in self._v3_messages(body, fault)]
+
+    def signed_v4_webhook(
+        self,
+        subscription_id: str = "sub_1234567890abcdef",
+        *,
+        fault: NotificationFault | None = None,
+        body: dict[str, Any] | None = None,
+        **fields: Any,
+    ) -> list[SignedNotification]:
+        """The request(s) :meth:`send_v4_webhook` would make, without sending them."""
+        body = body if body is not None else self.v4_webhook_body(subscription_id, **fields)
+        return [SignedNotification(*message) for message in self._v4_messages(body, fault)]
 
     # -- delivery ----------------------------------------------------------------------------
 
@@ -343,11 +279,8 @@ class NotificationSending:
             [delivery] = fake.send_v3_notification(url, "cus_123", amount=2500)
             assert delivery.accepted
         """
-        body = body if body is not None else self.v3_notification_body(customer_id, **fields)
-        return [
-            Delivery("v3", url, payload, headers, *_post(url, payload, headers))
-            for payload, headers in self._v3_messages(body, fault)
-        ]
+        messages = self.signed_v3_notification(customer_id, fault=fault, body=body, **fields)
+        return [_deliver("v3", url, message) for message in messages]
 
     async def asend_v3_notification(
         self,
@@ -359,11 +292,8 @@ class NotificationSending:
         **fields: Any,
     ) -> list[Delivery]:
         """:meth:`send_v3_notification` for async tests (your app on the same loop)."""
-        body = body if body is not None else self.v3_notification_body(customer_id, **fields)
-        return [
-            Delivery("v3", url, payload, headers, *await _apost(url, payload, headers))
-            for payload, headers in self._v3_messages(body, fault)
-        ]
+        messages = self.signed_v3_notification(customer_id, fault=fault, body=body, **fields)
+        return [await _adeliver("v3", url, message) for message in messages]
 
     def send_v4_webhook(
         self,
@@ -380,11 +310,8 @@ class NotificationSending:
 
             fake.send_v4_webhook(url, event_type="subscription.paused", fault="duplicate")
         """
-        body = body if body is not None else self.v4_webhook_body(subscription_id, **fields)
-        return [
-            Delivery("v4", url, payload, headers, *_post(url, payload, headers))
-            for payload, headers in self._v4_messages(body, fault)
-        ]
+        messages = self.signed_v4_webhook(subscription_id, fault=fault, body=body, **fields)
+        return [_deliver("v4", url, message) for message in messages]
 
     async def asend_v4_webhook(
         self,
@@ -396,8 +323,5 @@ class NotificationSending:
         **fields: Any,
     ) -> list[Delivery]:
         """:meth:`send_v4_webhook` for async tests (your app on the same loop)."""
-        body = body if body is not None else self.v4_webhook_body(subscription_id, **fields)
-        return [
-            Delivery("v4", url, payload, headers, *await _apost(url, payload, headers))
-            for payload, headers in self._v4_messages(body, fault)
-        ]
+        messages = self.signed_v4_webhook(subscription_id, fault=fault, body=body, **fields)
+        return [await _adeliver("v4", url, message) for message in messages]
