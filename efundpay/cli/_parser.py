@@ -183,6 +183,7 @@ def _add_fake_server_command(commands: argparse._SubParsersAction[argparse.Argum
             "(efundpay.testing.FakeEFundPay)."
         ),
         epilog="example:\n  efundpay fake-server --port 8080 &\n"
+        "  (signed notifications to your endpoint: efundpay webhooks send --help)\n"
         "  EFUNDPAY_BASE_URL=http://127.0.0.1:8080 EFUNDPAY_API_KEY=sk_test_fake \\\n"
         "  EFUNDPAY_MERCHANT_ACCOUNT_ID=acct_fake efundpay customers toggle cus_123",
         formatter_class=_Formatter,

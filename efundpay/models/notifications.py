@@ -112,6 +112,7 @@ class RecurringCharge:
 class RecurringPaymentNotification:
     """A verified v3 notification, as returned by ``verify_v3_notification``.
 
+    >>> from efundpay.webhooks import RecurringCharge, RecurringPaymentNotification
     >>> n = RecurringPaymentNotification(
     ...     event_type="RECURRING_PAYMENT",
     ...     data=RecurringCharge(order_id="ord_1", amount=1000, currency="MYR"),
@@ -181,6 +182,7 @@ class WebhookEvent:
     ``ll_transaction_id`` (eFundPay's id) and ``merchant_transaction_id`` (yours) instead of
     ``id``; their ``payment_data``/``refund_data`` are in ``extra``.
 
+    >>> from efundpay.webhooks import WebhookEvent
     >>> WebhookEvent(id="evt_1", type="subscription.paused").id
     'evt_1'
     """

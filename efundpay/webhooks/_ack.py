@@ -48,6 +48,7 @@ V3_ACKNOWLEDGEMENT_BODY: Final = json.dumps(
 def acknowledgement(kind: str) -> tuple[int, dict[str, str]]:
     """``(status, json_body)`` acknowledging a notification of ``kind`` ``"v3"`` or ``"v4"``.
 
+    >>> from efundpay.webhooks import acknowledgement
     >>> acknowledgement("v4")
     (200, {'code': '200', 'message': 'SUCCESS'})
     """
@@ -61,6 +62,7 @@ def acknowledgement(kind: str) -> tuple[int, dict[str, str]]:
 def rejection() -> tuple[int, dict[str, str]]:
     """``(400, json_body)`` for a notification that failed verification.
 
+    >>> from efundpay.webhooks import rejection
     >>> rejection()
     (400, {'code': 'INVALID_SIGNATURE', 'message': 'notification rejected'})
     """

@@ -56,6 +56,7 @@ class InMemoryDeduplicator:
     hours) and at most ``max_keys`` at once, the oldest forgotten first.  ``clock`` is a
     monotonic clock in seconds, replaceable in tests.
 
+    >>> from efundpay.webhooks import InMemoryDeduplicator
     >>> dedupe = InMemoryDeduplicator()
     >>> dedupe.claim("ord_1"), dedupe.claim("ord_1")
     (True, False)
