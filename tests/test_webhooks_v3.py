@@ -99,6 +99,40 @@ def test_a_body_signed_canonically_but_delivered_re_encoded_verifies() -> None:
     assert verify_v3_notification(delivered, headers, public_pem()).id == 'ord_<7>&"8"'
 
 
+def php_json(body: Any) -> bytes:
+    """PHP's json_encode with the flags of the vendor's PHP SDK, keys sorted by ksort."""
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    for char, escape in (("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026"), ("'", "\\u0027")):
+        text = text.replace(char, escape)
+    return text.encode()
+
+
+@pytest.mark.parametrize(
+    "signed_form",
+    [
+        "php",
+        "plain utf-8",
+        "plain ascii",
+    ],
+)
+def test_bodies_signed_in_another_sdks_encoding_verify_whatever_bytes_arrive(
+    signed_form: str,
+) -> None:
+    body = {**RECURRING, "data": {**RECURRING["data"], "name": "O'Brien <&> Zoë"}}
+    signed_bytes = {
+        "php": php_json(body),
+        "plain utf-8": json.dumps(
+            body, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode(),
+        "plain ascii": json.dumps(body, sort_keys=True, separators=(",", ":")).encode(),
+    }[signed_form]
+    _, headers = signed(signed_bytes)
+    delivered = json.dumps(body, indent=1).encode()  # not the bytes that were signed
+    assert verify_v3_notification(delivered, headers, public_pem()).data.name == "O'Brien <&> Zoë"
+    changed = json.dumps({**body, "data": {**body["data"], "name": "O'Brien"}}).encode()
+    assert rejected(changed, headers).reason == "bad_signature"
+
+
 def test_the_get_form_of_the_recurring_guide_verifies_too() -> None:
     payload, headers = signed(method="get")
     assert verify_v3_notification(payload, headers, public_pem()).amount == 1200

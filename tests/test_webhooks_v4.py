@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 
 from efundpay import SubscriptionStatus, WebhookVerificationError
 from efundpay.webhooks import WebhookEvent, verify_v4_webhook
@@ -201,3 +204,40 @@ def test_large_integers_verify_whether_signed_exactly_or_as_float64() -> None:
     as_go = sign_v4(key_pair()[0], {"id": "evt_big", "sequence": float(2**60 + 1)})
     for signature in (exact, as_go):
         assert verify_v4_webhook(payload, {"signature": signature}, public_pem()).id == "evt_big"
+
+
+def recursive_pairs(value: Any) -> list[str]:
+    """A signer that walks into every array, arrays of arrays too."""
+    if isinstance(value, list):
+        return [pair for item in value for pair in recursive_pairs(item)]
+    if not isinstance(value, dict):
+        return []
+    pairs: list[str] = []
+    for key in sorted(value):
+        item = value[key]
+        if isinstance(item, dict | list):
+            pairs += recursive_pairs(item)
+        elif item is not None:
+            pairs.append(f"{key}={str(item).lower() if isinstance(item, bool) else item}")
+    return pairs
+
+
+def test_a_signer_that_walks_into_arrays_of_arrays_verifies_and_they_are_then_signed() -> None:
+    body = {"id": "evt_nested", "grid": [[{"cell": "a1"}], [{"cell": "b2"}]]}
+    assert recursive_pairs(body) != v4_pairs(body)  # the Go SDK skips the inner arrays
+    text = "&".join(recursive_pairs(body)).encode()
+    signature = key_pair()[0].sign(text, padding.PKCS1v15(), hashes.SHA1())
+    headers = {"signature": base64.b64encode(signature).decode()}
+    assert verify_v4_webhook(json.dumps(body).encode(), headers, public_pem()).id == "evt_nested"
+    changed = {"id": "evt_nested", "grid": [[{"cell": "a1"}], [{"cell": "z9"}]]}
+    assert rejected(json.dumps(changed).encode(), headers).reason == "bad_signature"
+
+
+def test_an_object_slipped_into_an_array_is_a_bad_signature() -> None:
+    body = {"id": "evt_1", "refunds": [], "tags": ["a"]}
+    _, headers = deliver(body)
+    for changed in (
+        {"id": "evt_1", "refunds": [{"amount": 100}], "tags": ["a"]},
+        {"id": "evt_1", "refunds": [], "tags": ["a", {"amount": 100}]},
+    ):
+        assert rejected(json.dumps(changed).encode(), headers).reason == "bad_signature"

@@ -3,9 +3,10 @@
 **v3** (``X-Signature``): ``data=<base64 of the body>&method=<m>&nonceStr=<n>&signType=sha256
 &timestamp=<t>`` (:func:`efundpay._canonical.v3_string_to_sign` without a URL).  The forms:
 
-- ``data=`` over the bytes received, exactly; then over :func:`canonical_json` of the parsed
-  body, for a sender that re-encodes the JSON it signs (the vendor's own SDK signs a sorted,
-  compacted re-encoding, and the bytes it sends may be escaped differently);
+- ``data=`` over the bytes received, exactly; then over a sorted, compact re-encoding of the
+  parsed body, for a sender that signs a re-encoding of what it sends: the vendor's Go SDK
+  (:func:`canonical_json`), its PHP SDK (``JSON_HEX_TAG|AMP|APOS``, upper-case hex), or an
+  encoder that escapes nothing (raw UTF-8, or ASCII only);
 - ``method=post`` (what the API reference and the notification itself say), then
   ``method=get`` (what the recurring-payment guide's "Notify Response" table says).
 
@@ -17,6 +18,8 @@ as an integer.  The forms:
 - the order of the pairs: keys sorted per object, each pair where its object is (eFundPay's
   Go SDK); or all pairs sorted as ``key=value`` strings (a global sort, what the vendors' docs
   and Java/PHP examples read as "sort the parameters"); or all pairs sorted by key;
+- arrays inside arrays: skipped (the Go SDK), or walked into (a signer that recurses into
+  every array); never dropping objects inside arrays, which would leave them unsigned;
 - numbers: exact (an integer as written; a fraction in plain decimal notation, as Go's
   ``strconv.FormatFloat(f, 'f', -1, 64)``); as a float64 reader sees them (an integer beyond
   2**53 rounded, as Go's ``json.Unmarshal`` into ``any`` rounds it); or a fraction as Python's
@@ -27,6 +30,7 @@ Each form is the same message laid out differently: none lets a changed value th
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -39,6 +43,7 @@ __all__ = [
     "flatten_pairs",
     "parse_json_object",
     "v3_candidates",
+    "v3_reencodings",
     "v4_candidates",
     "v4_string",
 ]
@@ -85,15 +90,41 @@ def parse_json_object(payload: bytes) -> dict[str, Any]:
 # -- v3 ------------------------------------------------------------------------------------
 
 
+def _php_escapes(text: str) -> str:
+    # PHP's JSON_HEX_TAG | JSON_HEX_AMP | JSON_HEX_APOS, upper-case hex as PHP writes it.
+    # These characters can only occur inside strings in json.dumps' output.
+    return (
+        text.replace("<", "\\u003C")
+        .replace(">", "\\u003E")
+        .replace("&", "\\u0026")
+        .replace("'", "\\u0027")
+    )
+
+
+def v3_reencodings(parsed: dict[str, Any]) -> list[bytes]:
+    """The sorted, compact encodings of a parsed body that the vendors' signers produce.
+
+    Go's (:func:`canonical_json`: ``\\u003c``, ``\\u0026``…), PHP's (``JSON_HEX_*``:
+    ``\\u003C``, ``\\u0027``…), and without escapes, with raw UTF-8 or ASCII only.
+    """
+    plain = json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    ascii_only = json.dumps(parsed, sort_keys=True, separators=(",", ":"))
+    return [
+        canonical_json(parsed),
+        _php_escapes(plain).encode("utf-8"),
+        plain.encode("utf-8"),
+        ascii_only.encode("ascii"),
+    ]
+
+
 def v3_candidates(
     payload: bytes, parsed: dict[str, Any] | None, *, nonce: str, timestamp: str
 ) -> Iterator[str]:
     """Every string a v3 notification's ``X-Signature`` may cover, the likeliest first."""
     bodies = [payload]
-    if parsed is not None:
-        canonical = canonical_json(parsed)
-        if canonical != payload:
-            bodies.append(canonical)
+    for body in v3_reencodings(parsed) if parsed is not None else []:
+        if body not in bodies:
+            bodies.append(body)
     for body in bodies:
         for method in V3_METHODS:
             yield v3_string_to_sign(
@@ -129,9 +160,12 @@ _NUMBER_STYLES: Final[tuple[Callable[[int | float], str], ...]] = (_exact, _floa
 
 
 def flatten_pairs(
-    value: Any, number: Callable[[int | float], str] = _exact
+    value: Any, number: Callable[[int | float], str] = _exact, *, nested_arrays: bool = False
 ) -> list[tuple[str, str]]:
     """The ``(key, value)`` pairs of a v4 body, keys sorted per object, in place.
+
+    An array inside an array is skipped, as eFundPay's Go SDK skips it; ``nested_arrays``
+    walks into it instead (a signer that recurses into every array).
 
     >>> flatten_pairs({"b": {"d": 1.0, "c": [True, {"e": None, "f": "x"}]}, "a": False})
     [('a', 'false'), ('d', '1'), ('f', 'x')]
@@ -139,8 +173,12 @@ def flatten_pairs(
     pairs: list[tuple[str, str]] = []
 
     def walk(obj: Any) -> None:
+        if nested_arrays and isinstance(obj, list):
+            for child in obj:
+                walk(child)
+            return
         if not isinstance(obj, dict):
-            return  # a scalar or an array inside an array is not signed
+            return  # a scalar inside an array is not signed
         for key in sorted(obj):
             item = obj[key]
             if isinstance(item, dict):
@@ -168,8 +206,8 @@ def v4_string(pairs: list[tuple[str, str]]) -> str:
 def v4_candidates(body: dict[str, Any]) -> Iterator[str]:
     """Every string a v4 webhook's ``signature`` may cover, the likeliest first, no repeats."""
     seen: set[str] = set()
-    for number in _NUMBER_STYLES:
-        pairs = flatten_pairs(body, number)
+    for nested_arrays, number in itertools.product((False, True), _NUMBER_STYLES):
+        pairs = flatten_pairs(body, number, nested_arrays=nested_arrays)
         for ordered in (
             pairs,
             sorted(pairs, key=lambda pair: f"{pair[0]}={pair[1]}"),
