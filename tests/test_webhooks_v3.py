@@ -158,6 +158,21 @@ def test_a_web_payment_notification_reads_its_amount_and_currency_from_the_order
     )
 
 
+def test_a_notification_without_the_documented_envelope_still_reads_with_strict_types() -> None:
+    payload, headers = signed({"orderId": "ord_flat", "amount": 5})
+    notification = verify_v3_notification(payload, headers, public_pem())
+    assert (notification.event_type, notification.id) == (None, None)
+    assert notification.extra == {"orderId": "ord_flat", "amount": 5}
+
+
+def test_the_signature_scheme_may_be_any_case_or_absent_and_spacing_is_free() -> None:
+    payload, headers = signed()
+    signature = headers["X-Signature"].split()[1]
+    for value in (f"SHA256 {signature}", f"sha256\t {signature}", signature):
+        headers["X-Signature"] = value
+        assert verify_v3_notification(payload, headers, public_pem()).amount == 1200
+
+
 @pytest.mark.parametrize(
     "shape",
     ["lowercase", "uppercase", "wsgi", "pairs", "bytes"],
@@ -230,6 +245,7 @@ def test_a_missing_header_is_named(missing: str) -> None:
     [
         ("X-Signature", "sha256 not base64!"),
         ("X-Signature", "md5 AAAA"),
+        ("X-Signature", "sha256 AAAA BBBB"),
         ("X-Timestamp", "12:00"),
         ("X-Timestamp", "-5"),
     ],
@@ -272,7 +288,8 @@ def test_a_stale_copy_with_a_bad_signature_is_reported_as_a_bad_signature() -> N
         (b'{"eventType":"RECURRING_PAYMENT","data":{"currency":978}}', "data.currency"),
         (b'{"eventType":"RECURRING_PAYMENT","data":{"orderId":42}}', "data.orderId"),
         (b'{"eventType":"RECURRING_PAYMENT","data":{"status":true}}', "data.status"),
-        (b'{"data":{"amount":1}}', "eventType"),
+        (b'{"eventType":7,"data":{}}', "eventType"),
+        (b'{"eventType":"RECURRING_PAYMENT","data":[]}', "$.data"),
         (b'{"eventType":"RECURRING_PAYMENT","data":{"amount":NaN}}', "not JSON"),
         (b'\xff{"eventType":"x","data":{}}', "not UTF-8"),
     ],

@@ -112,6 +112,11 @@ class RecurringCharge:
 class RecurringPaymentNotification:
     """A verified v3 notification, as returned by ``verify_v3_notification``.
 
+    The documents mark ``eventType`` and ``data`` as always present; a notification without
+    them still reads (as ``None`` and an empty :class:`RecurringCharge`), so that a shape
+    eFundPay adds tomorrow is not refused.  The types are strict all the same: an amount
+    that is not an integer, an id that is not a string, is a malformed body.
+
     >>> from efundpay.webhooks import RecurringCharge, RecurringPaymentNotification
     >>> n = RecurringPaymentNotification(
     ...     event_type="RECURRING_PAYMENT",
@@ -121,8 +126,8 @@ class RecurringPaymentNotification:
     ('ord_1', 1000, 'MYR')
     """
 
-    event_type: NotificationEventType | str
-    data: RecurringCharge
+    event_type: NotificationEventType | str | None = None
+    data: RecurringCharge = attrs.field(factory=RecurringCharge)
     extra: Mapping[str, Any] = extra_field()
 
     @property

@@ -212,12 +212,12 @@ def verify_v3_notification(
         raise _fail(
             f"{V3_TIMESTAMP_HEADER} is not unix seconds", "malformed_header", V3_TIMESTAMP_HEADER
         )
-    scheme, _, encoded = signature_header.rpartition(" ")
-    scheme = scheme.strip() or "sha256"
+    *schemes, encoded = signature_header.split()
+    scheme = schemes[0] if len(schemes) == 1 else "sha256" if not schemes else ""
     # Compared in constant time, as everything taken from a signature header is.
     if not hmac.compare_digest(scheme.lower().encode(), b"sha256"):
         raise _fail(
-            f"{V3_SIGNATURE_HEADER} names a signing scheme other than sha256",
+            f"{V3_SIGNATURE_HEADER} is not 'sha256 <base64 signature>'",
             "malformed_header",
             V3_SIGNATURE_HEADER,
         )
