@@ -140,3 +140,20 @@ def test_send_says_when_an_endpoint_accepts_what_it_must_refuse(tmp_path: Path) 
 def test_send_refuses_a_stale_v4_fault() -> None:
     code, _, err = cli("webhooks", "send", "--kind", "v4", "--fault", "stale_timestamp", "http://x")
     assert code == ExitCode.USAGE and "v3 only" in err
+
+
+def test_fake_server_send_delivers_one_notification_instead_of_serving(tmp_path: Path) -> None:
+    private, public = tmp_path / "fake.key", tmp_path / "fake.pub"
+    keys = ["--private-key", str(private), "--public-key-out", str(public)]
+    unreachable = ["--to", "http://127.0.0.1:9/"]
+    assert cli("fake-server", "--send", "v3", *unreachable, *keys)[0] == ExitCode.CONNECTION
+    endpoint = Endpoint(public.read_bytes())
+    with threaded_endpoint(endpoint) as url:
+        base = ["fake-server", "--private-key", str(private)]
+        code, out, _ = cli(*base, "--send", "v3", "--to", f"{url}/v3", "--amount", "4200")
+        assert (code, "HTTP 200 (as expected)" in out) == (ExitCode.OK, True)
+        assert cli(*base, "--send", "v4", "--to", f"{url}/v4", "--fault", "tampered_body")[0] == 0
+    assert [n.amount for n in endpoint.acted] == [4200]
+    assert endpoint.refused == ["bad_signature"]
+    code, _, err = cli("fake-server", "--send", "v3")
+    assert code == ExitCode.USAGE and "--to" in err

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 import efundpay
 from efundpay import ConfigurationError, WebhookVerificationError
@@ -334,6 +335,14 @@ def test_an_unusable_key_is_a_configuration_error_that_does_not_echo_it() -> Non
     with pytest.raises(ConfigurationError) as caught:
         verify_v3_notification(payload, headers, b"-----BEGIN PUBLIC KEY-----\nsecretish\n")
     assert "secretish" not in str(caught.value)
+
+
+def test_an_ec_key_is_refused_as_configuration_not_reported_as_a_bad_signature() -> None:
+    payload, headers = signed()
+    with pytest.raises(ConfigurationError, match="RSA"):
+        verify_v3_notification(
+            payload, headers, ec.generate_private_key(ec.SECP256R1()).public_key()
+        )
 
 
 def test_without_the_signing_extra_verification_names_the_extra() -> None:

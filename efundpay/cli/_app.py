@@ -49,14 +49,14 @@ async def _run_api_command(args: argparse.Namespace, out: Output) -> ExitCode:
 
 
 def _dispatch(args: argparse.Namespace, out: Output) -> ExitCode:
+    if args.command.startswith("webhooks.") or getattr(args, "send", None):
+        from ._webhooks import run_webhooks  # noqa: PLC0415
+
+        return run_webhooks(args, out)
     if args.command == "fake-server":
         from ._fake_server import run_fake_server  # noqa: PLC0415
 
         return run_fake_server(args, out)
-    if args.command.startswith("webhooks."):
-        from ._webhooks import run_webhooks  # noqa: PLC0415
-
-        return run_webhooks(args, out)
     if args.command == "demo":
         from ._demo import run_demo  # noqa: PLC0415
 

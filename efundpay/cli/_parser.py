@@ -26,7 +26,7 @@ from ._options import (
     wrap,
 )
 from ._values import port
-from ._webhooks import add_webhooks_commands
+from ._webhooks import add_send_options, add_webhooks_commands
 
 __all__ = ["build_parser"]
 
@@ -183,9 +183,11 @@ def _add_fake_server_command(commands: argparse._SubParsersAction[argparse.Argum
             "(efundpay.testing.FakeEFundPay)."
         ),
         epilog="example:\n  efundpay fake-server --port 8080 &\n"
-        "  (signed notifications to your endpoint: efundpay webhooks send --help)\n"
         "  EFUNDPAY_BASE_URL=http://127.0.0.1:8080 EFUNDPAY_API_KEY=sk_test_fake \\\n"
-        "  EFUNDPAY_MERCHANT_ACCOUNT_ID=acct_fake efundpay customers toggle cus_123",
+        "  EFUNDPAY_MERCHANT_ACCOUNT_ID=acct_fake efundpay customers toggle cus_123"
+        "\n\nsigned notifications to your endpoint (the fake's test key; see --send):\n"
+        "  efundpay fake-server --send v3 --to http://127.0.0.1:8000/notify "
+        "--private-key test.key\n",
         formatter_class=_Formatter,
     )
     server.set_defaults(command="fake-server")
@@ -222,6 +224,14 @@ def _add_fake_server_command(commands: argparse._SubParsersAction[argparse.Argum
         default=argparse.SUPPRESS,
         help="announce the URL and settings as one line of JSON",
     )
+    server.add_argument(
+        "--send",
+        choices=("v3", "v4"),
+        help="instead of serving, deliver one signed notification to --to URL and exit "
+        "(as `efundpay webhooks send`)",
+    )
+    server.add_argument("--to", metavar="URL", help="the endpoint --send delivers to")
+    add_send_options(server)
 
 
 def build_parser() -> argparse.ArgumentParser:

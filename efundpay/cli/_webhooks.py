@@ -97,12 +97,18 @@ def add_webhooks_commands(commands: argparse._SubParsersAction[argparse.Argument
     send.set_defaults(command="webhooks.send")
     send.add_argument("url", metavar="URL", help="your endpoint")
     send.add_argument("--kind", choices=("v3", "v4"), required=True)
-    send.add_argument("--private-key", metavar="FILE", help="test signing key (made if missing)")
-    send.add_argument("--public-key-out", metavar="FILE", help="write the public key here")
-    send.add_argument("--fault", choices=_FAULTS, help="deliver a faulty notification")
-    send.add_argument("--amount", type=int, help="v3: the amount charged, in minor units")
-    send.add_argument("--event-type", default="subscription.updated", help="v4: event type")
+    add_send_options(send)
     send.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+
+
+def add_send_options(parser: argparse.ArgumentParser) -> None:
+    """The options of a delivery: ``webhooks send``'s, and ``fake-server --send``'s."""
+    group = parser.add_argument_group("delivering a signed notification")
+    group.add_argument("--private-key", metavar="FILE", help="test signing key (made if missing)")
+    group.add_argument("--public-key-out", metavar="FILE", help="write the public key here")
+    group.add_argument("--fault", choices=_FAULTS, help="deliver a faulty notification")
+    group.add_argument("--amount", type=int, help="v3: the amount charged, in minor units")
+    group.add_argument("--event-type", default="subscription.updated", help="v4: event type")
 
 
 def _read(path: str, what: str) -> bytes:
@@ -238,7 +244,11 @@ def _send(args: argparse.Namespace, out: Output) -> ExitCode:
 
 
 def run_webhooks(args: argparse.Namespace, out: Output) -> ExitCode:
-    """Run ``efundpay webhooks verify|send``."""
+    """Run ``efundpay webhooks verify|send``, or ``efundpay fake-server --send``."""
     if args.command == "webhooks.verify":
         return _verify(args, out)
+    if args.command == "fake-server":
+        if not args.to:
+            raise UsageError("--send needs --to URL: the endpoint to deliver to")
+        args.kind, args.url = args.send, args.to
     return _send(args, out)

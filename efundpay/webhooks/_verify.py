@@ -17,13 +17,13 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from .._convert import ConversionError, structure
-from .._errors import WebhookVerificationError
+from .._errors import ConfigurationError, WebhookVerificationError
 from .._keys import KeySource, load_public_key, rsa_verify
 from ..models.notifications import RecurringPaymentNotification, WebhookEvent
 from ._signed import parse_json_object, v3_candidates, v4_candidates
 
 if TYPE_CHECKING:
-    from .._keys import PublicKey
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -106,7 +106,7 @@ def _b64(text: str) -> bytes | None:
 # -- keys ----------------------------------------------------------------------------------
 
 
-def load_notification_key(public_key: KeySource) -> PublicKey:
+def load_notification_key(public_key: KeySource) -> RSAPublicKey:
     """The verifying key from PEM bytes or text, a PEM file, a loaded key, or bare base64.
 
     eFundPay's dashboards show the platform key as base64 DER without the PEM lines; that
@@ -122,11 +122,18 @@ def load_notification_key(public_key: KeySource) -> PublicKey:
             source = (
                 "-----BEGIN PUBLIC KEY-----\n" + "\n".join(lines) + "\n-----END PUBLIC KEY-----\n"
             )
-    return load_public_key(source, what=_KEY_WHAT)
+    key = load_public_key(source, what=_KEY_WHAT)
+    from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: PLC0415 - loaded above
+
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ConfigurationError(
+            f"{_KEY_WHAT}: eFundPay signs notifications with RSA; this is a {type(key).__name__}"
+        )
+    return key
 
 
 def _verifies(
-    key: PublicKey, signatures: list[bytes], strings: Iterable[str], hash_name: str
+    key: RSAPublicKey, signatures: list[bytes], strings: Iterable[str], hash_name: str
 ) -> bool:
     for text in strings:
         message = text.encode("utf-8")
