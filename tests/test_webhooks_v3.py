@@ -134,6 +134,13 @@ def test_bodies_signed_in_another_sdks_encoding_verify_whatever_bytes_arrive(
     assert rejected(changed, headers).reason == "bad_signature"
 
 
+def test_an_empty_object_signed_without_data_as_the_vendor_sdks_do_verifies() -> None:
+    _, headers = signed(b"")  # the string to sign has no data= part
+    notification = verify_v3_notification(b"{}", headers, public_pem())
+    assert (notification.event_type, notification.id) == (None, None)
+    assert rejected(b'{"data":{}}', headers).reason == "bad_signature"
+
+
 def test_the_get_form_of_the_recurring_guide_verifies_too() -> None:
     payload, headers = signed(method="get")
     assert verify_v3_notification(payload, headers, public_pem()).amount == 1200
