@@ -24,6 +24,7 @@ from ._errors import (
     PermissionDeniedError,
     RateLimitError,
     UnprocessableEntityError,
+    WebhookVerificationError,
 )
 from ._retry import RetryEvent, RetryPolicy
 from ._sync import EFundPay
@@ -99,5 +100,6 @@ __all__ = [
     "TransportError",
     "TransportTimeoutError",
     "UnprocessableEntityError",
+    "WebhookVerificationError",
     "__version__",
 ]

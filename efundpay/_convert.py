@@ -128,6 +128,12 @@ def _build(*, detailed: bool) -> cattrs.Converter:
         aliases={"cancelled_at": "canceled_at"},
         hooks={"metadata": w.structure_object},
     )
+    # What eFundPay sends: v3 notifications (camelCase) and v4 webhooks (snake_case).
+    register(m.ChargeOrder, camel_case=True)
+    register(m.RecurringCharge, camel_case=True)
+    register(m.RecurringPaymentNotification, camel_case=True)
+    register(m.WebhookEventData)
+    register(m.WebhookEvent)
     return converter
 
 

@@ -4,19 +4,20 @@
 
     EFundPayError
     ├── ConfigurationError              bad or missing settings; raised before any I/O
-    └── APIError                        something happened while talking to eFundPay
-        ├── APIConnectionError          no usable response (refused, reset, DNS, TLS)
-        │   └── APITimeoutError         an attempt or the whole call ran out of time
-        ├── APIResponseValidationError  a response that is not what the docs describe
-        └── APIStatusError              eFundPay said no: .status_code .code .message .debug
-            ├── BadRequestError             400
-            ├── AuthenticationError         401
-            ├── PermissionDeniedError       403
-            ├── NotFoundError               404
-            ├── ConflictError               409
-            ├── UnprocessableEntityError    422
-            ├── RateLimitError              429, or the v3 code ``EXCEEDED_LIMIT``
-            └── InternalServerError         5xx
+    ├── APIError                        something happened while talking to eFundPay
+    │   ├── APIConnectionError          no usable response (refused, reset, DNS, TLS)
+    │   │   └── APITimeoutError         an attempt or the whole call ran out of time
+    │   ├── APIResponseValidationError  a response that is not what the docs describe
+    │   └── APIStatusError              eFundPay said no: .status_code .code .message .debug
+    │       ├── BadRequestError             400
+    │       ├── AuthenticationError         401
+    │       ├── PermissionDeniedError       403
+    │       ├── NotFoundError               404
+    │       ├── ConflictError               409
+    │       ├── UnprocessableEntityError    422
+    │       ├── RateLimitError              429, or the v3 code ``EXCEEDED_LIMIT``
+    │       └── InternalServerError         5xx
+    └── WebhookVerificationError        a notification or webhook failed verification: .reason
 
 Invalid arguments to an operation raise the built-in :class:`ValueError` or
 :class:`TypeError` before anything is sent.
@@ -58,6 +59,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "UnprocessableEntityError",
+    "WebhookVerificationError",
     "status_error_class",
 ]
 
@@ -269,3 +271,21 @@ def status_error_class(status_code: int, code: str | None = None) -> type[APISta
     if status_code >= 500:
         return InternalServerError
     return _BY_STATUS.get(status_code, APIStatusError)
+
+
+class WebhookVerificationError(EFundPayError):
+    """A notification (v3) or webhook (v4) that must not be trusted.
+
+    ``reason`` says what failed, one of ``"missing_header"``, ``"malformed_header"``,
+    ``"bad_signature"``, ``"stale_timestamp"``, ``"malformed_body"``; ``header`` names the
+    header concerned, when one is.  The message never contains the body, a signature or a
+    key: answer the sender with a 4xx and log the message as it is.
+    """
+
+    reason: str
+    header: str | None
+
+    def __init__(self, message: str, *, reason: str, header: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.header = header

@@ -15,7 +15,7 @@ import django  # type: ignore[import-untyped]
 import pytest
 from django.conf import settings  # type: ignore[import-untyped]
 from django.http import HttpRequest, JsonResponse  # type: ignore[import-untyped]
-from django.test import AsyncClient, Client  # type: ignore[import-untyped]
+from django.test import AsyncClient, Client, override_settings  # type: ignore[import-untyped]
 from django.urls import path  # type: ignore[import-untyped]
 
 from efundpay import EFundPay, NotFoundError
@@ -46,7 +46,7 @@ urlpatterns = [
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _django() -> None:
+def _django() -> Iterator[None]:
     if not settings.configured:
         settings.configure(
             DEBUG=False,
@@ -59,6 +59,9 @@ def _django() -> None:
             USE_TZ=True,
         )
         django.setup()
+    # Another test module may have configured Django first: route to this module's views.
+    with override_settings(ROOT_URLCONF=__name__):
+        yield
 
 
 @pytest.fixture

@@ -49,6 +49,10 @@ async def _run_api_command(args: argparse.Namespace, out: Output) -> ExitCode:
 
 
 def _dispatch(args: argparse.Namespace, out: Output) -> ExitCode:
+    if args.command.startswith("webhooks.") or getattr(args, "send", None):
+        from ._webhooks import run_webhooks  # noqa: PLC0415
+
+        return run_webhooks(args, out)
     if args.command == "fake-server":
         from ._fake_server import run_fake_server  # noqa: PLC0415
 

@@ -22,6 +22,7 @@ from .._errors import (
     InternalServerError,
     PermissionDeniedError,
     RateLimitError,
+    WebhookVerificationError,
 )
 from .._redact import redact_text
 
@@ -52,6 +53,7 @@ class ExitCode(enum.IntEnum):
     CONNECTION = 7
     SERVER = 8
     BAD_RESPONSE = 9
+    NOT_VERIFIED = 10
     INTERRUPTED = 130
 
 
@@ -66,6 +68,7 @@ _MEANINGS: Final[dict[ExitCode, str]] = {
     ExitCode.CONNECTION: "connection failed or timed out (read 'outcome unknown' below)",
     ExitCode.SERVER: "eFundPay server error (5xx) after the retries",
     ExitCode.BAD_RESPONSE: "eFundPay's response was not in the documented shape",
+    ExitCode.NOT_VERIFIED: "a notification failed verification (webhooks verify)",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
 }
 
@@ -89,6 +92,7 @@ _BY_CLASS: Final[tuple[tuple[type[BaseException], ExitCode], ...]] = (
     (APIStatusError, ExitCode.REJECTED),
     (APIConnectionError, ExitCode.CONNECTION),
     (APIResponseValidationError, ExitCode.BAD_RESPONSE),
+    (WebhookVerificationError, ExitCode.NOT_VERIFIED),
     (ValueError, ExitCode.USAGE),
     (TypeError, ExitCode.USAGE),
 )

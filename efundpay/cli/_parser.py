@@ -26,6 +26,7 @@ from ._options import (
     wrap,
 )
 from ._values import lifetime, port
+from ._webhooks import add_send_options, add_webhooks_commands
 
 __all__ = ["build_parser"]
 
@@ -58,6 +59,7 @@ examples:
   efundpay subscriptions cancel sub_123 --at-period-end --cancellation-reason downgrade --json
   efundpay subscriptions cancel --from-file ids.csv --concurrency 8 --results results.csv
   efundpay fake-server --port 8080                # a fake eFundPay for tests in any language
+  efundpay webhooks verify --kind v3 --public-key server.pem --headers h.json body.json
 
 Run `efundpay COMMAND --help` for a command's options."""
 
@@ -184,7 +186,10 @@ def _add_fake_server_command(commands: argparse._SubParsersAction[argparse.Argum
         "  EFUNDPAY_BASE_URL=http://127.0.0.1:8080 EFUNDPAY_API_KEY=sk_test_fake \\\n"
         "  EFUNDPAY_MERCHANT_ACCOUNT_ID=acct_fake efundpay customers toggle cus_123\n\n"
         "  efundpay fake-server --port 8080 --strict-auth --key-dir ./fake-keys &\n"
-        "  set -a; . ./fake-keys/efundpay-fake.env; set +a",
+        "  set -a; . ./fake-keys/efundpay-fake.env; set +a"
+        "\n\nsigned notifications to your endpoint (the fake's test key; see --send):\n"
+        "  efundpay fake-server --send v3 --to http://127.0.0.1:8000/notify "
+        "--private-key test.key\n",
         formatter_class=_Formatter,
     )
     server.set_defaults(command="fake-server")
@@ -244,6 +249,14 @@ def _add_fake_server_command(commands: argparse._SubParsersAction[argparse.Argum
         default=7200,
         help="lifetime of the v3 access tokens it grants (default: 7200)",
     )
+    server.add_argument(
+        "--send",
+        choices=("v3", "v4"),
+        help="instead of serving, deliver one signed notification to --to URL and exit "
+        "(as `efundpay webhooks send`)",
+    )
+    server.add_argument("--to", metavar="URL", help="the endpoint --send delivers to")
+    add_send_options(server)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -265,4 +278,5 @@ def build_parser() -> argparse.ArgumentParser:
     _add_customer_commands(commands)
     _add_subscription_commands(commands)
     _add_fake_server_command(commands)
+    add_webhooks_commands(commands)
     return parser

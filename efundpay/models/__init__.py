@@ -4,6 +4,15 @@ They know nothing of HTTP or of the wire format; :mod:`efundpay._convert` fills 
 """
 
 from .customers import Customer, RecurringInterval, RecurringPayment
+from .notifications import (
+    ChargeOrder,
+    ChargeStatus,
+    NotificationEventType,
+    RecurringCharge,
+    RecurringPaymentNotification,
+    WebhookEvent,
+    WebhookEventData,
+)
 from .subscriptions import (
     BillingCycleAnchor,
     CancellationDetails,
@@ -24,15 +33,22 @@ __all__ = [
     "CancellationDetails",
     "CancellationReason",
     "Card",
+    "ChargeOrder",
+    "ChargeStatus",
     "Customer",
+    "NotificationEventType",
     "PauseBehavior",
     "PauseCollection",
     "PaymentMethod",
     "Plan",
     "ProrationBehavior",
+    "RecurringCharge",
     "RecurringInterval",
     "RecurringPayment",
+    "RecurringPaymentNotification",
     "Subscription",
     "SubscriptionCustomer",
     "SubscriptionStatus",
+    "WebhookEvent",
+    "WebhookEventData",
 ]

@@ -15,6 +15,13 @@ validation as the real API, so your tests exercise your code, the SDK and real H
             assert sub.next_billing_date is None
             assert [r.applied for r in fake.requests] == [True]
 
+It also sends what eFundPay sends, signed with a test key your endpoint can trust
+(``fake.notification_public_key_pem``), faults included::
+
+    [delivery] = fake.send_v3_notification(f"{app}/notify", "cus_123")
+    fake.send_v4_webhook(f"{app}/webhooks", fault="duplicate")        # delivered twice
+    fake.send_v3_notification(url, "cus_123", fault="stale_timestamp")  # must be refused
+
 Faults are queued before the call that should meet them::
 
     fake.fail_next(503, apply=True, operation="subscriptions.status")  # applied, then 503
@@ -52,6 +59,7 @@ from __future__ import annotations
 from ._fake import ClientKwargs, FakeEFundPay
 from ._faults import MalformedKind, Operation, RandomFaultKind
 from ._log import RecordedHeaders, RecordedRequest
+from ._notifications import Delivery, NotificationFault
 from ._records import (
     CancellationDetails,
     FakeCustomer,
@@ -60,22 +68,27 @@ from ._records import (
     RecurringPayment,
     StatusChange,
 )
+from ._signing import NotificationSigner, SignedNotification
 from ._strict import AuthStats, StrictAuth
 
 __all__ = [
     "AuthStats",
     "CancellationDetails",
     "ClientKwargs",
+    "Delivery",
     "FakeCustomer",
     "FakeEFundPay",
     "FakeSubscription",
     "MalformedKind",
+    "NotificationFault",
+    "NotificationSigner",
     "Operation",
     "PauseCollection",
     "RandomFaultKind",
     "RecordedHeaders",
     "RecordedRequest",
     "RecurringPayment",
+    "SignedNotification",
     "StatusChange",
     "StrictAuth",
 ]

@@ -12,6 +12,7 @@ from ._faults import FaultInjection, FaultQueue
 from ._handler import FakeHandler
 from ._idempotency import IdempotencyStore
 from ._log import RecordedRequest, RequestLog
+from ._notifications import NotificationSending
 from ._records import FakeCustomer, FakeSubscription, utc_now
 from ._server import BackgroundServer, LoopServer
 from ._state import FakeState
@@ -29,7 +30,7 @@ class ClientKwargs(TypedDict):
     base_url: str
 
 
-class FakeEFundPay(FaultInjection, StrictAuthControls):
+class FakeEFundPay(FaultInjection, StrictAuthControls, NotificationSending):
     """A stateful eFundPay on ``127.0.0.1``: real HTTP, the API's rules, injectable faults.
 
     Async tests run it on their own event loop; sync code runs it on a thread of its own::
