@@ -59,9 +59,7 @@ async def test_sixty_four_concurrent_first_calls_share_one_token_fetch(
 ) -> None:
     server.token_delay = 0.05  # the fetch is still in flight when every call wants a token
     async with signing_client(server) as client:
-        customers = await asyncio.gather(
-            *(client.customers.toggle(f"cus_{i}") for i in range(64))
-        )
+        customers = await asyncio.gather(*(client.customers.toggle(f"cus_{i}") for i in range(64)))
 
     assert len(customers) == 64
     assert server.grants == [{"grantType": "client_credentials"}]
