@@ -79,6 +79,7 @@ class SigningServer:
         self.toggles = 0  # toggles applied
         self.tokens: dict[str, float] = {}  # access token -> expiry (server clock)
         self.refresh_tokens: set[str] = set()
+        self.issued: list[str] = []  # every access and refresh token ever issued
         self._nonces: set[str] = set()
         self._jtis: set[str] = set()
         self.url = ""
@@ -120,6 +121,7 @@ class SigningServer:
         access, refresh = "at_" + secrets.token_hex(16), "rt_" + secrets.token_hex(16)
         self.tokens[access] = self.now() + self.expires_in
         self.refresh_tokens.add(refresh)
+        self.issued += [access, refresh]
         grant = {
             "accessToken": access,
             "tokenType": "Bearer",
@@ -206,11 +208,13 @@ class SigningServer:
                 options={"require": ["iss", "iat", "nbf", "exp", "jti"]},
             )
         except jwt.PyJWTError as exc:
-            self.v4_requests.append({"error": str(exc)})
+            self.v4_requests.append({"error": str(exc), "token": token})
             return self._reject(401, "TOKEN_INVALID")
         fresh = claims["jti"] not in self._jtis
         self._jtis.add(claims["jti"])
-        self.v4_requests.append({"header": header, "claims": claims, "fresh_jti": fresh})
+        self.v4_requests.append(
+            {"header": header, "claims": claims, "fresh_jti": fresh, "token": token}
+        )
         if claims.get("merchantId") != request.headers.get("x-merchant-account-id"):
             return self._reject(403, "MERCHANT_MISMATCH")
         if "subscriptions.write" not in claims.get("scopes", []) or not fresh:
@@ -284,6 +288,21 @@ def pem(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, *, pkcs8: bool = Tr
 def new_server() -> SigningServer:
     """A server that trusts ``rsa_key("v3")`` for v3 and ``rsa_key("jwt")`` for JWTs."""
     return SigningServer(rsa_key("v3").public_key(), rsa_key("jwt").public_key())
+
+
+class Clock:
+    """A clock a test moves by hand, and the server's with it (token lifetimes, no sleeping)."""
+
+    def __init__(self, server: SigningServer) -> None:
+        self.server = server
+        self.skew = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.skew
+
+    def advance(self, seconds: float) -> None:
+        self.skew += seconds
+        self.server.skew += seconds
 
 
 @contextmanager

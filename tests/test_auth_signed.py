@@ -5,7 +5,6 @@ token fetch, single flight, refresh, rejections, clock skew, nonces, and the tog
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -13,7 +12,7 @@ import pytest
 import efundpay
 from efundpay import RetryPolicy
 from efundpay.auth import SignedRequestAuth
-from tests.signing_server import SigningServer, serving, signed_auth, signing_client
+from tests.signing_server import Clock, SigningServer, serving, signed_auth, signing_client
 
 pytestmark = pytest.mark.anyio
 
@@ -22,21 +21,6 @@ pytestmark = pytest.mark.anyio
 def server() -> Iterator[SigningServer]:
     with serving() as running:
         yield running
-
-
-class Clock:
-    """A clock a test moves by hand, and the server's with it (token lifetimes, no sleeping)."""
-
-    def __init__(self, server: SigningServer) -> None:
-        self.server = server
-        self.skew = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.skew
-
-    def advance(self, seconds: float) -> None:
-        self.skew += seconds
-        self.server.skew += seconds
 
 
 async def test_a_signed_toggle_carries_a_token_nonce_timestamp_and_a_verified_signature(
