@@ -43,7 +43,7 @@ def status_options(args: argparse.Namespace, action: str) -> dict[str, Any]:
 
 async def toggle_customer(args: argparse.Namespace, out: Output, key: str | None) -> ExitCode:
     """``efundpay customers toggle ID``."""
-    client, _ = open_client(args, key)
+    client, _ = open_client(args, key, v4=False)
     async with client:
         with traced() as trace:
             customer = await client.customers.toggle(args.customer_id)
