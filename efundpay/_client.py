@@ -286,14 +286,19 @@ class AsyncEFundPay:
         instrumentation = active_instrumentation()
         if instrumentation is None:  # the default: no wrapper, no cost beyond this check
             return await run_call(
-                request, self._config, transport, auth, self._headers[request.api], self._secrets
+                request,
+                config=self._config,
+                transport=transport,
+                auth=auth,
+                headers=self._headers[request.api],
+                secrets=self._secrets,
             )
         with instrumentation.call(request) as scope:
             return await run_call(
                 request,
-                self._config,
-                scope.transport(transport),
-                auth,
-                self._headers[request.api],
-                self._secrets,
+                config=self._config,
+                transport=scope.transport(transport),
+                auth=auth,
+                headers=self._headers[request.api],
+                secrets=self._secrets,
             )

@@ -43,10 +43,10 @@ ENV_JWT_KEY_ID: Final = "EFUNDPAY_JWT_KEY_ID"
 ENV_PRIVATE_KEY_FILE: Final = "EFUNDPAY_PRIVATE_KEY_FILE"
 ENV_PRIVATE_KEY: Final = "EFUNDPAY_PRIVATE_KEY"
 ENV_V3_CLIENT_ID: Final = "EFUNDPAY_V3_CLIENT_ID"
-ENV_V3_CLIENT_SECRET: Final = "EFUNDPAY_V3_CLIENT_SECRET"
+ENV_V3_CLIENT_SECRET: Final = "EFUNDPAY_V3_CLIENT_SECRET"  # noqa: S105 - a variable name
 ENV_V3_PRIVATE_KEY_FILE: Final = "EFUNDPAY_V3_PRIVATE_KEY_FILE"
 ENV_V3_PRIVATE_KEY: Final = "EFUNDPAY_V3_PRIVATE_KEY"
-ENV_V3_TOKEN_URL: Final = "EFUNDPAY_V3_TOKEN_URL"
+ENV_V3_TOKEN_URL: Final = "EFUNDPAY_V3_TOKEN_URL"  # noqa: S105 - a variable name
 
 #: The two v3 routes of the toggle: the seed page's, and the one the vendor's SDKs call.
 V3Route = Literal["recurring-payment", "customer-status"]

@@ -70,8 +70,17 @@ def _idempotent_unknown(key: str | None) -> str:
     )
 
 
+@attrs.frozen
+class _Failed:
+    """How an attempt failed, and whether its request left (``False``: a token fetch)."""
+
+    error: APIError
+    sent: bool
+
+
 async def run_call(
     request: APIRequest[T],
+    *,
     config: ClientConfig,
     transport: Transport,
     auth: Auth,
@@ -117,47 +126,14 @@ async def run_call(
             sender=sender,
             timeout=timeout,
         )
-        started = time.perf_counter()
-        sent = False
-        try:
-            await auth.authenticate(auth_request)
-        except APIError as exc:  # a token fetch failed: nothing of this call has left
-            error = exc
-        else:
-            sent = True
-            known = secrets + auth.secrets()
-            try:
-                response = await _send(
-                    transport,
-                    HTTPRequest(request.method, url, auth_request.headers, content, timeout),
-                )
-            except (TransportError, TimeoutError) as exc:
-                # A bare TimeoutError is the backstop of _send, or a transport's own asyncio
-                # or anyio timeout: either way the request may have been sent.
-                if not isinstance(exc, TransportError):
-                    exc = TransportTimeoutError(
-                        f"no response within {timeout.total:g}s", request_sent=True
-                    )
-                error = _transport_error(
-                    exc, request, url=url, timeout=timeout, config=config, secrets=known
-                )
-                log_failed_attempt(request, error, url=url, attempt=attempt, started=started)
-            else:
-                if logger.isEnabledFor(logging.INFO):
-                    log_attempt(
-                        request,
-                        response,
-                        url=url,
-                        attempt=attempt,
-                        started=started,
-                        sent=content,
-                        secrets=known,
-                    )
-                try:
-                    return read_response(response, request, url=url, secrets=known)
-                except (APIStatusError, APIResponseValidationError) as exc:
-                    error = exc
-        if sent:
+        outcome = await _attempt(
+            request, auth_request, attempt, config=config, transport=transport, auth=auth,
+            secrets=secrets,
+        )  # fmt: skip
+        if not isinstance(outcome, _Failed):
+            return outcome
+        error = outcome.error
+        if outcome.sent:
             if (
                 not resent
                 and _may_send_again(request, maybe_applied)
@@ -173,7 +149,12 @@ async def run_call(
                 continue
             maybe_applied = maybe_applied or _may_have_applied(error)
         delay = _retry_delay(
-            error, request, attempt - resent, config.retry, maybe_applied=maybe_applied, sent=sent
+            error,
+            request,
+            attempt - resent,
+            config.retry,
+            maybe_applied=maybe_applied,
+            sent=outcome.sent,
         )
         if (
             delay is not None
@@ -196,6 +177,54 @@ async def run_call(
             error,
         )
         await _anyio().sleep(delay)
+
+
+async def _attempt(
+    request: APIRequest[T],
+    auth_request: AuthRequest,
+    attempt: int,
+    *,
+    config: ClientConfig,
+    transport: Transport,
+    auth: Auth,
+    secrets: Secrets,
+) -> T | _Failed:
+    """One attempt: its credentials, the request, and the answer read; or how it failed."""
+    try:
+        await auth.authenticate(auth_request)
+    except APIError as exc:  # a token fetch failed: nothing of this call has left
+        return _Failed(exc, sent=False)
+    known = secrets + auth.secrets()
+    url, content, timeout = auth_request.url, auth_request.content, auth_request.timeout
+    started = time.perf_counter()
+    try:
+        response = await _send(
+            transport, HTTPRequest(request.method, url, auth_request.headers, content, timeout)
+        )
+    except (TransportError, TimeoutError) as exc:
+        # A bare TimeoutError is the backstop of _send, or a transport's own asyncio or
+        # anyio timeout: either way the request may have been sent.
+        if not isinstance(exc, TransportError):
+            exc = TransportTimeoutError(f"no response within {timeout.total:g}s", request_sent=True)
+        error = _transport_error(
+            exc, request, url=url, timeout=timeout, config=config, secrets=known
+        )
+        log_failed_attempt(request, error, url=url, attempt=attempt, started=started)
+        return _Failed(error, sent=True)
+    if logger.isEnabledFor(logging.INFO):
+        log_attempt(
+            request,
+            response,
+            url=url,
+            attempt=attempt,
+            started=started,
+            sent=content,
+            secrets=known,
+        )
+    try:
+        return read_response(response, request, url=url, secrets=known)
+    except (APIStatusError, APIResponseValidationError) as exc:
+        return _Failed(exc, sent=True)
 
 
 def _may_send_again(request: APIRequest[Any], maybe_applied: bool) -> bool:

@@ -18,7 +18,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,7 +27,6 @@ from aiohttp import web
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 from efundpay import AsyncEFundPay
 from efundpay.auth import JWTAuth, SignedRequestAuth
@@ -64,7 +63,7 @@ class SigningServer:
             ``"429"`` answer so, ``"TOKEN_EXPIRED"`` … answer with that code and HTTP 401.
     """
 
-    def __init__(self, v3_public_key: PublicKeyTypes, jwt_public_key: PublicKeyTypes) -> None:
+    def __init__(self, v3_public_key: rsa.RSAPublicKey, jwt_public_key: rsa.RSAPublicKey) -> None:
         self.v3_public_key = v3_public_key
         self.jwt_public_key = jwt_public_key
         self.skew = 0.0
@@ -150,7 +149,7 @@ class SigningServer:
         message = string_to_sign(request.method, nonce, timestamp, str(request.url), body)
         try:
             assert kind == "sha256"
-            self.v3_public_key.verify(  # type: ignore[union-attr, call-arg]
+            self.v3_public_key.verify(
                 base64.b64decode(signature), message, padding.PKCS1v15(), hashes.SHA256()
             )
         except (AssertionError, InvalidSignature, ValueError):
@@ -179,7 +178,12 @@ class SigningServer:
         item = {**SEED_CUSTOMER, "id": request.match_info["id"], "isActive": self.toggles % 2 == 0}
         return self._answer(200, {"item": item, "code": "SUCCESS", "error": None})
 
-    async def _fault_or(self, request: web.Request, faults: deque[str], ok: Any) -> Any:
+    async def _fault_or(
+        self,
+        request: web.Request,
+        faults: deque[str],
+        ok: Callable[[web.Request], web.Response],
+    ) -> web.Response:
         fault = faults.popleft() if faults else None
         if fault == "drop":
             ok(request)  # applied, then the connection is lost before the answer
@@ -203,7 +207,7 @@ class SigningServer:
             header = jwt.get_unverified_header(token)
             claims = jwt.decode(
                 token,
-                self.jwt_public_key,  # type: ignore[arg-type]
+                self.jwt_public_key,
                 algorithms=[header["alg"]],
                 options={"require": ["iss", "iat", "nbf", "exp", "jti"]},
             )

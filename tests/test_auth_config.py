@@ -9,7 +9,7 @@ import pytest
 
 from efundpay import AsyncEFundPay, ConfigurationError, HTTPResponse, MockTransport
 from efundpay.auth import Auth, AuthRequest, BearerAuth, JWTAuth, SignedRequestAuth
-from tests.helpers import API_KEY, NO_WAIT, SEED_SUBSCRIPTION, ok_customer
+from tests.helpers import API_KEY, SEED_SUBSCRIPTION, ok_customer
 from tests.signing_server import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -146,7 +146,7 @@ async def test_an_api_without_credentials_fails_at_its_first_call_before_any_io(
 
 
 def test_an_auth_that_is_not_an_auth_is_refused() -> None:
-    with pytest.raises(ConfigurationError, match="efundpay.auth.Auth"):
+    with pytest.raises(ConfigurationError, match=r"efundpay\.auth\.Auth"):
         AsyncEFundPay(api_key=API_KEY, auth="sk_test_x")  # type: ignore[arg-type]
 
 

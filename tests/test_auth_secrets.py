@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
+import types
 from collections.abc import Iterator
 
 import pytest
@@ -52,13 +53,13 @@ class FrameWalkingTransport:
         self.frames_seen: set[str] = set()
 
     async def handle_request(self, request: HTTPRequest) -> HTTPResponse:
-        frame = sys._getframe(1)
+        frame: types.FrameType | None = sys._getframe(1)
         while frame is not None:
             if frame.f_globals.get("__name__", "").startswith("efundpay"):
                 self.frames_seen.add(frame.f_code.co_qualname)
                 self.rendered.append(repr(frame.f_locals))
                 self.rendered += [repr(value) for value in frame.f_locals.values()]
-            frame = frame.f_back  # type: ignore[assignment]
+            frame = frame.f_back
         return await self.inner.handle_request(request)
 
     async def aclose(self) -> None:

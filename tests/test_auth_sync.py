@@ -52,7 +52,7 @@ def test_sixteen_threads_share_one_token_fetch(server: SigningServer) -> None:
             try:
                 client.customers.toggle(f"cus_{number}")
                 client.subscriptions.pause(f"sub_{number}")
-            except BaseException as exc:  # noqa: BLE001 - reported below
+            except BaseException as exc:
                 failures.append(exc)
 
         threads = [threading.Thread(target=work, args=(n,)) for n in range(16)]

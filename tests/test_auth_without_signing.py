@@ -88,7 +88,10 @@ def test_bearer_works_and_signing_classes_name_the_extra(how: str) -> None:
 
 
 def test_importing_the_sdk_loads_neither_cryptography_nor_pyjwt() -> None:
-    code = "import sys, efundpay, efundpay.auth; print(sorted({'cryptography', 'jwt'} & set(sys.modules)))"
+    code = (
+        "import sys, efundpay, efundpay.auth; "
+        "print(sorted({'cryptography', 'jwt'} & set(sys.modules)))"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
     )

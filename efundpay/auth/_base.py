@@ -50,11 +50,11 @@ class AuthRequest:
         scopes: the permissions the operation needs, e.g. ``("subscriptions.write",)``.
         extensions: a dict for the Auth's own notes about this attempt (the token it used,
             say), handed back to :meth:`Auth.on_rejection`.
+        timeout: the attempt's time limits, which :meth:`send` applies too.
     """
 
     __slots__ = (
         "_sender",
-        "_timeout",
         "api",
         "content",
         "extensions",
@@ -62,6 +62,7 @@ class AuthRequest:
         "merchant_account_id",
         "method",
         "scopes",
+        "timeout",
         "url",
     )
 
@@ -87,7 +88,7 @@ class AuthRequest:
         self.scopes = scopes
         self.extensions: dict[str, Any] = {}
         self._sender = sender
-        self._timeout = timeout
+        self.timeout = timeout
 
     def __repr__(self) -> str:
         return f"<AuthRequest {self.method} {self.url} headers={self.headers!r}>"
@@ -117,7 +118,7 @@ class AuthRequest:
                     url,
                     headers,
                     content.reveal().encode() if isinstance(content, Secret) else content,
-                    self._timeout,
+                    self.timeout,
                 )
             )
         except (TransportError, TimeoutError) as exc:

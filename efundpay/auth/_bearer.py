@@ -6,7 +6,16 @@ from .._errors import ConfigurationError
 from .._secret import Secret
 from ._base import Auth, AuthRequest
 
-__all__ = ["BearerAuth", "as_secret"]
+__all__ = ["BearerAuth", "as_secret", "require_text"]
+
+
+def require_text(value: object, what: str) -> str:
+    """``value`` if it is a non-empty string without surrounding space; else a
+    ConfigurationError naming ``what`` (callers may pass anything, whatever the hints say).
+    """
+    if not isinstance(value, str) or not value.strip() or value != value.strip():
+        raise ConfigurationError(f"{what} must be a non-empty string without surrounding spaces")
+    return value
 
 
 def as_secret(value: str | Secret, what: str) -> Secret:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Final
 from .._errors import ConfigurationError
 from .._keys import EXTRA_HINT, KeySource, load_private_key
 from ._base import Auth, AuthRequest, Rejection
+from ._bearer import require_text
 from ._clock import Clock
 
 if TYPE_CHECKING:
@@ -53,6 +54,12 @@ def algorithm_for(key: PrivateKey, what: str) -> str:
     return algorithm
 
 
+def _positive_seconds(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigurationError("JWTAuth lifetime must be a positive whole number of seconds")
+    return value
+
+
 class JWTAuth(Auth):
     """Sign each v4 attempt with a fresh JWT (``Authorization: Bearer <jwt>``).
 
@@ -87,20 +94,14 @@ class JWTAuth(Auth):
         what = "JWTAuth private_key"
         self._key = load_private_key(private_key, what=what)
         self._jwt = require_jwt("JWTAuth")
-        if not isinstance(key_id, str) or not key_id.strip():
-            raise ConfigurationError("JWTAuth key_id must be a non-empty string")
-        if issuer is not None and (not isinstance(issuer, str) or not issuer):
-            raise ConfigurationError("JWTAuth issuer must be a non-empty string")
-        if isinstance(lifetime, bool) or not isinstance(lifetime, int) or lifetime <= 0:
-            raise ConfigurationError("JWTAuth lifetime must be a positive number of seconds")
-        self.key_id = key_id
-        self._issuer = issuer
-        self._lifetime = lifetime
+        self.key_id = require_text(key_id, "JWTAuth key_id")
+        self._issuer = None if issuer is None else require_text(issuer, "JWTAuth issuer")
+        self._lifetime = _positive_seconds(lifetime)
         self._algorithm = algorithm_for(self._key, what)
         self._clock = Clock(clock)
         try:  # a key that cannot sign (too small for the algorithm, say) is told now
             self._jwt.encode({}, self._key, algorithm=self._algorithm)
-        except Exception as exc:  # noqa: BLE001 - PyJWT and cryptography raise several kinds
+        except Exception as exc:
             raise ConfigurationError(
                 f"{what} cannot sign {self._algorithm} tokens: {type(exc).__name__}"
             ) from None

@@ -19,13 +19,14 @@ from .._errors import ConfigurationError
 from .._keys import KeySource, load_private_key, rsa_sha256_sign
 from .._secret import Secret
 from ._base import Auth, AuthRequest, Rejection
-from ._bearer import as_secret
+from ._bearer import as_secret, require_text
 from ._clock import Clock
 from ._token import Token, TokenCache, fetch_token
 
 __all__ = ["SignedRequestAuth", "new_nonce"]
 
-_TOKEN_NOTE: Final = "efundpay.v3_token"  # AuthRequest.extensions: the token an attempt used
+# The AuthRequest.extensions key under which an attempt keeps the token it used.
+_TOKEN_NOTE: Final = "efundpay.v3_token"  # noqa: S105 - a key name, not a token
 
 
 def new_nonce() -> str:
@@ -78,16 +79,15 @@ class SignedRequestAuth(Auth):
                 "SignedRequestAuth private_key: v3 requests are signed with RSA (SHA-256); "
                 "an RSA private key is needed"
             ) from None
-        if not isinstance(client_id, str) or not client_id or ":" in client_id:
-            raise ConfigurationError(
-                "SignedRequestAuth client_id must be a non-empty string without ':'"
-            )
+        self.client_id = require_text(client_id, "SignedRequestAuth client_id")
+        if ":" in client_id:  # it is joined to the secret with ':' in the Basic header
+            raise ConfigurationError("SignedRequestAuth client_id must not contain ':'")
         if not client_secret:
             raise ConfigurationError("SignedRequestAuth client_secret must not be empty")
-        if not isinstance(token_url, str):
-            raise ConfigurationError("SignedRequestAuth token_url must be a string")
-        self.client_id = client_id
-        self.token_url = normalize_base_url(token_url, source="SignedRequestAuth token_url")
+        self.token_url = normalize_base_url(
+            require_text(token_url, "SignedRequestAuth token_url"),
+            source="SignedRequestAuth token_url",
+        )
         self._client_secret = client_secret
         self._nonce = nonce or new_nonce
         self._clock = Clock(clock)

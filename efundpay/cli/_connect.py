@@ -20,9 +20,9 @@ from .._config import (
     v3_auth_from_env,
 )
 from .._errors import ConfigurationError
-from ..auth import Auth
 from .._retry import RetryPolicy
 from .._transport import AiohttpTransport
+from ..auth import Auth
 from ._trace import RateGate, TracingTransport
 
 __all__ = ["api_key", "open_client"]

@@ -36,10 +36,10 @@ from ._values import (
 )
 
 __all__ = [
+    "add_auth_options",
     "add_bulk_options",
     "add_cancel_options",
     "add_common_status_options",
-    "add_auth_options",
     "add_global_options",
     "add_pause_options",
     "add_resume_options",
@@ -141,7 +141,11 @@ def add_auth_options(parser: argparse.ArgumentParser, *, nested: bool) -> None:
             f"the RSA key that signs v3 requests, PEM ({ENV_V3_PRIVATE_KEY_FILE})",
         ),
         ("--v3-token-url", "URL", f"the OAuth2 token endpoint ({ENV_V3_TOKEN_URL})"),
-        ("--v3-base-url", "URL", f"the host of v3 calls ({ENV_V3_BASE_URL}; default: the API host)"),
+        (
+            "--v3-base-url",
+            "URL",
+            f"the host of v3 calls ({ENV_V3_BASE_URL}; default: the API host)",
+        ),
     ):
         group.add_argument(flag, metavar=metavar, default=default(None), help=help_text)
     group.add_argument(
