@@ -32,6 +32,7 @@ from tests.signing_server import (
     serving,
     signed_auth,
 )
+from tests.test_secrets import efundpay_log
 
 pytestmark = pytest.mark.anyio
 
@@ -78,10 +79,17 @@ def secrets_in(server: SigningServer) -> dict[str, str]:
     return found
 
 
+@pytest.fixture
+def debug_log(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """``EFUNDPAY_LOG=debug``, with the SDK's logger put back as it was afterwards."""
+    with efundpay_log(monkeypatch, "debug"):
+        yield
+
+
+@pytest.mark.usefixtures("debug_log")
 async def test_no_secret_in_frames_tracebacks_errors_or_debug_logs(
-    server: SigningServer, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    server: SigningServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setenv("EFUNDPAY_LOG", "debug")
     caplog.set_level(logging.DEBUG)
     clock = Clock(server)
     transport = FrameWalkingTransport()
