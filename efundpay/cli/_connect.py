@@ -21,6 +21,7 @@ from .._config import (
 )
 from .._errors import ConfigurationError
 from .._retry import RetryPolicy
+from .._secret import Secret
 from .._transport import AiohttpTransport
 from ..auth import Auth
 from ._trace import RateGate, TracingTransport
@@ -28,8 +29,10 @@ from ._trace import RateGate, TracingTransport
 __all__ = ["api_key", "open_client"]
 
 
-def _read_secret_file(path: str, flag: str) -> str | None:
-    """The first line of a file (``-`` = stdin), stripped, or ``None`` when empty."""
+def _read_secret_file(path: str, flag: str) -> Secret | None:
+    """The file's text (``-`` = its first line from stdin), stripped, as a :class:`Secret`;
+    ``None`` when empty.
+    """
     try:
         if path == "-":
             text = sys.stdin.readline()
@@ -38,14 +41,14 @@ def _read_secret_file(path: str, flag: str) -> str | None:
                 text = file.read()
     except OSError as exc:
         raise ConfigurationError(f"cannot read {flag} {path}: {exc.strerror}") from None
-    return text.strip() or None
+    return Secret(text.strip()) if text.strip() else None
 
 
-def api_key(args: argparse.Namespace) -> str | None:
+def api_key(args: argparse.Namespace) -> Secret | None:
     """The API key: from ``--api-key-file`` (``-`` = stdin), else ``EFUNDPAY_API_KEY``."""
     path: str | None = getattr(args, "api_key_file", None)
     if path is None:
-        return os.environ.get(ENV_API_KEY) or None
+        return Secret(os.environ[ENV_API_KEY]) if os.environ.get(ENV_API_KEY) else None
     return _read_secret_file(path, "--api-key-file")
 
 
@@ -72,15 +75,14 @@ def auth_settings(args: argparse.Namespace) -> tuple[Auth | None, Auth | None]:
             settings[variable] = value
     secret_file = getattr(args, "v3_client_secret_file", None)
     if secret_file:
-        settings[ENV_V3_CLIENT_SECRET] = (
-            _read_secret_file(secret_file, "--v3-client-secret-file") or ""
-        )
+        secret = _read_secret_file(secret_file, "--v3-client-secret-file")
+        settings[ENV_V3_CLIENT_SECRET] = "" if secret is None else secret.reveal()
     return auth_from_env(settings), v3_auth_from_env(settings)
 
 
 def open_client(
     args: argparse.Namespace,
-    key: str | None,
+    key: Secret | None,
     *,
     gate: RateGate | None = None,
     connections: int = 10,
