@@ -131,7 +131,9 @@ class ClientConfig:
     timeout: Timeout
     retry: RetryPolicy
     deadline: float | None
-    v3_base_url: str = ""
+    v3_base_url: str = attrs.field(
+        default=attrs.Factory(lambda self: self.base_url, takes_self=True)
+    )
     v3_route: V3Route = "recurring-payment"
     auth: Auth | None = None
     v3_auth: Auth | None = None

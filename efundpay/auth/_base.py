@@ -126,7 +126,7 @@ class AuthRequest:
             error_class = APITimeoutError if timed_out else APIConnectionError
             # The call's own request has not been sent: nothing of it can have been applied.
             raise error_class(
-                f"{type(self).__name__}: {method} {url} failed: {exc}",
+                f"the credentials request {method} {url} failed: {exc}",
                 request_sent=False,
                 method=method,
                 url=url,
