@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 import efundpay
 from efundpay import ConfigurationError, HTTPRequest, HTTPResponse, MockTransport
-from efundpay.auth import JWTAuth
+from efundpay.auth import JWTAuth, Rejection
 from tests.helpers import SEED_SUBSCRIPTION
 from tests.signing_server import (
     KEY_ID,
@@ -161,3 +161,10 @@ def test_a_key_file_path_is_read(tmp_path: Path) -> None:
 
 def test_the_repr_names_the_key_id_and_nothing_secret() -> None:
     assert repr(jwt_auth()) == "JWTAuth(key_id='key_live_1', algorithm='RS512')"
+
+
+@pytest.mark.parametrize("name", ["Date", "date", "DATE"])
+def test_a_rejection_reads_the_server_clock_from_date_in_any_case(name: str) -> None:
+    rejection = Rejection(401, "INVALID_TIMESTAMP", {name: "Sun, 06 Nov 1994 08:49:37 GMT"})
+    assert rejection.server_time == 784111777.0
+    assert Rejection(401, None, {name: "yesterday"}).server_time is None

@@ -150,7 +150,8 @@ class Rejection:
     @property
     def server_time(self) -> float | None:
         """The server's clock from the ``Date`` header, as a Unix timestamp, or ``None``."""
-        raw = self.headers.get("Date")
+        # Looked up without regard to case: an error's headers may be a plain dict.
+        raw = next((v for k, v in self.headers.items() if k.lower() == "date"), None)
         if not raw:
             return None
         try:
