@@ -13,7 +13,14 @@ from typing import Final, Literal, Self, TypeVar
 
 import aiohttp
 
-from ._config import ClientConfig, Environment, Timeout, resolve_config
+from ._config import (
+    ClientConfig,
+    Environment,
+    Timeout,
+    missing_auth_message,
+    missing_merchant_message,
+    resolve_config,
+)
 from ._errors import (
     ConfigurationError,
 )
@@ -22,11 +29,13 @@ from ._logging import configure_from_env
 from ._pipeline import run_call
 from ._request import APIRequest
 from ._retry import RetryPolicy
+from ._secret import Secret
 from ._transport import (
     AiohttpTransport,
     Transport,
 )
 from ._version import __version__
+from .auth import Auth, BearerAuth
 from .resources import AsyncCustomers, AsyncSubscriptions
 
 __all__ = ["AsyncEFundPay"]
@@ -42,10 +51,21 @@ class AsyncEFundPay:
     """The asynchronous eFundPay client.
 
     Args:
-        api_key: your secret key (``sk_test_…`` or ``sk_live_…``); default
-            ``EFUNDPAY_API_KEY``.
-        merchant_account_id: sent as ``x-merchant-account-id`` on v4 calls; default
-            ``EFUNDPAY_MERCHANT_ACCOUNT_ID``.
+        api_key: your secret key (``sk_test_…`` or ``sk_live_…``), sent as a bearer token by
+            every API without an Auth of its own; default ``EFUNDPAY_API_KEY``.
+        merchant_account_id: sent as ``x-merchant-account-id`` on v4 calls (which need it;
+            v3 calls do not); default ``EFUNDPAY_MERCHANT_ACCOUNT_ID``.
+        auth: how v4 calls authenticate, an :class:`efundpay.auth.Auth`; default a
+            :class:`~efundpay.auth.JWTAuth` from ``EFUNDPAY_JWT_KEY_ID`` and
+            ``EFUNDPAY_PRIVATE_KEY_FILE``, else ``BearerAuth(api_key)``.
+        v3_auth: how v3 calls authenticate; default a
+            :class:`~efundpay.auth.SignedRequestAuth` from the ``EFUNDPAY_V3_*`` variables,
+            else ``BearerAuth(api_key)``.
+        v3_base_url: the host of v3 calls; default ``EFUNDPAY_V3_BASE_URL``, else
+            ``base_url``.
+        v3_route: ``"recurring-payment"`` (``POST /v3/recurring-payment/{id}/toggle``, the
+            default) or ``"customer-status"`` (``PUT /v3/customer/{id}/status``, the route
+            the vendor's SDKs call); default ``EFUNDPAY_V3_ROUTE``.
         environment: ``"production"`` or ``"sandbox"``; default ``EFUNDPAY_ENVIRONMENT``,
             else sandbox for a ``sk_test_`` key and production otherwise.
         base_url: overrides the environment's host (a proxy, or a local fake); default
@@ -63,6 +83,10 @@ class AsyncEFundPay:
 
         async with AsyncEFundPay(api_key="sk_test_…", merchant_account_id="acct_1") as client:
             sub = await client.subscriptions.pause("sub_123")
+
+    A missing API key is reported here when no API has an Auth of its own; otherwise the
+    first call of an API without credentials (or a v4 call without a merchant account)
+    raises :class:`ConfigurationError`, before any I/O.
     """
 
     customers: AsyncCustomers
@@ -71,7 +95,7 @@ class AsyncEFundPay:
     def __init__(
         self,
         *,
-        api_key: str | None = None,
+        api_key: str | Secret | None = None,
         merchant_account_id: str | None = None,
         environment: Environment | Literal["production", "sandbox"] | None = None,
         base_url: str | None = None,
@@ -80,7 +104,13 @@ class AsyncEFundPay:
         deadline: float | None = None,
         retry: RetryPolicy | None = None,
         transport: Transport | None = None,
+        auth: Auth | None = None,
+        v3_auth: Auth | None = None,
+        v3_base_url: str | None = None,
+        v3_route: Literal["recurring-payment", "customer-status"] | None = None,
     ) -> None:
+        if isinstance(api_key, str):
+            api_key = Secret(api_key)  # from here on no frame holds the key as plain text
         config = resolve_config(
             api_key=api_key,
             merchant_account_id=merchant_account_id,
@@ -91,6 +121,10 @@ class AsyncEFundPay:
             deadline=deadline,
             retry=retry,
             env=os.environ,
+            auth=auth,
+            v3_auth=v3_auth,
+            v3_base_url=v3_base_url,
+            v3_route=v3_route,
         )
         if transport is not None and not isinstance(transport, Transport):
             raise ConfigurationError("transport must implement handle_request() and aclose()")
@@ -101,20 +135,21 @@ class AsyncEFundPay:
         self._config = config
         self._transport = transport
         self._owns_transport = owns_transport
-        self._secrets = (config.api_key,)
-        common = {
-            "Authorization": f"Bearer {config.api_key}",
-            "User-Agent": USER_AGENT,
-            "Accept": "application/json",
+        bearer = None if config.api_key is None else BearerAuth(config.api_key)
+        self._auth: dict[str, Auth | None] = {
+            "v3": config.v3_auth or bearer,
+            "v4": config.auth or bearer,
         }
-        self._headers = {
+        # Redacted from every error and log line, whichever Auth a call uses.
+        self._secrets = () if config.api_key is None else (config.api_key,)
+        # The fixed headers of each API; credentials are added per attempt by its Auth.
+        common = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        self._headers: dict[str, dict[str, str]] = {
             "v3": common,
-            "v4": {
-                **common,
-                "Content-Type": "application/json",
-                "x-merchant-account-id": config.merchant_account_id,
-            },
+            "v4": {**common, "Content-Type": "application/json"},
         }
+        if config.merchant_account_id is not None:
+            self._headers["v4"]["x-merchant-account-id"] = config.merchant_account_id
         self.customers = AsyncCustomers(self)
         self.subscriptions = AsyncSubscriptions(self)
 
@@ -131,9 +166,24 @@ class AsyncEFundPay:
         return self._config.environment
 
     @property
-    def merchant_account_id(self) -> str:
-        """The merchant account sent with v4 calls."""
+    def merchant_account_id(self) -> str | None:
+        """The merchant account sent with v4 calls (``None`` on a v3-only client)."""
         return self._config.merchant_account_id
+
+    @property
+    def v3_base_url(self) -> str:
+        """The resolved host of v3 calls (``base_url`` unless set apart)."""
+        return self._config.v3_base_url
+
+    @property
+    def auth(self) -> Auth | None:
+        """How v4 calls authenticate (``None``: no credentials for them)."""
+        return self._auth["v4"]
+
+    @property
+    def v3_auth(self) -> Auth | None:
+        """How v3 calls authenticate (``None``: no credentials for them)."""
+        return self._auth["v3"]
 
     @property
     def timeout(self) -> Timeout:
@@ -157,19 +207,32 @@ class AsyncEFundPay:
         max_retries: int | None = None,
         deadline: float | None = None,
         retry: RetryPolicy | None = None,
+        merchant_account_id: str | None = None,
+        auth: Auth | None = None,
+        v3_auth: Auth | None = None,
     ) -> Self:
-        """A client with other call settings that shares this one's connection pool.
+        """A client with other settings that shares this one's connection pool.
 
-        Closing the copy does nothing; closing the original closes the shared pool.
+        A platform serving many merchants makes one copy per merchant, each with its
+        ``merchant_account_id`` and, if they differ, its ``auth`` and ``v3_auth``; every
+        copy uses the one pool.  Closing a copy does nothing; closing the original closes
+        the shared pool.
 
         Example::
 
             patient = client.with_options(timeout=60, max_retries=5)
             await patient.subscriptions.cancel("sub_123")
+            other = client.with_options(merchant_account_id="acct_2")
         """
         try:
             config = self._config.evolve(
-                timeout=timeout, max_retries=max_retries, deadline=deadline, retry=retry
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+                retry=retry,
+                merchant_account_id=merchant_account_id,
+                auth=auth,
+                v3_auth=v3_auth,
             )
         except (TypeError, ValueError) as exc:
             raise ConfigurationError(str(exc)) from None
@@ -178,13 +241,19 @@ class AsyncEFundPay:
         return clone
 
     def __repr__(self) -> str:
-        prefix = next(
-            (p for p in ("sk_test_", "sk_live_") if self._config.api_key.startswith(p)), ""
-        )
-        return (
-            f"<{type(self).__name__} base_url={self.base_url!r} "
-            f"merchant_account_id={self.merchant_account_id!r} api_key='{prefix}…'>"
-        )
+        config = self._config
+        shown = [f"base_url={self.base_url!r}"]
+        if config.v3_base_url != config.base_url:
+            shown.append(f"v3_base_url={config.v3_base_url!r}")
+        shown.append(f"merchant_account_id={self.merchant_account_id!r}")
+        if config.api_key is not None:
+            shown.append(f"api_key={config.api_key.masked()!r}")
+        shown += [
+            f"{name}={value!r}"
+            for name, value in (("auth", config.auth), ("v3_auth", config.v3_auth))
+            if value is not None
+        ]
+        return f"<{type(self).__name__} {' '.join(shown)}>"
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -208,17 +277,28 @@ class AsyncEFundPay:
 
     async def _request(self, request: APIRequest[T]) -> T:
         """Run one call, inside the installed instrumentation's scope when there is one."""
+        auth = self._auth[request.api]
+        if auth is None:
+            raise ConfigurationError(missing_auth_message(request.api))
+        if request.api == "v4" and self._config.merchant_account_id is None:
+            raise ConfigurationError(missing_merchant_message())
         transport = self._transport
         instrumentation = active_instrumentation()
         if instrumentation is None:  # the default: no wrapper, no cost beyond this check
             return await run_call(
-                request, self._config, transport, self._headers[request.api], self._secrets
+                request,
+                config=self._config,
+                transport=transport,
+                auth=auth,
+                headers=self._headers[request.api],
+                secrets=self._secrets,
             )
         with instrumentation.call(request) as scope:
             return await run_call(
                 request,
-                self._config,
-                scope.transport(transport),
-                self._headers[request.api],
-                self._secrets,
+                config=self._config,
+                transport=scope.transport(transport),
+                auth=auth,
+                headers=self._headers[request.api],
+                secrets=self._secrets,
             )

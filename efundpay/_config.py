@@ -14,13 +14,17 @@ import ipaddress
 import math
 import re
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 from urllib.parse import urlsplit
 
 import attrs
 
 from ._errors import ConfigurationError
 from ._retry import RetryPolicy
+from ._secret import Secret
+
+if TYPE_CHECKING:
+    from .auth import Auth
 
 __all__ = [
     "ClientConfig",
@@ -33,6 +37,20 @@ ENV_API_KEY: Final = "EFUNDPAY_API_KEY"
 ENV_MERCHANT_ACCOUNT_ID: Final = "EFUNDPAY_MERCHANT_ACCOUNT_ID"
 ENV_ENVIRONMENT: Final = "EFUNDPAY_ENVIRONMENT"
 ENV_BASE_URL: Final = "EFUNDPAY_BASE_URL"
+ENV_V3_BASE_URL: Final = "EFUNDPAY_V3_BASE_URL"
+ENV_V3_ROUTE: Final = "EFUNDPAY_V3_ROUTE"
+ENV_JWT_KEY_ID: Final = "EFUNDPAY_JWT_KEY_ID"
+ENV_PRIVATE_KEY_FILE: Final = "EFUNDPAY_PRIVATE_KEY_FILE"
+ENV_PRIVATE_KEY: Final = "EFUNDPAY_PRIVATE_KEY"
+ENV_V3_CLIENT_ID: Final = "EFUNDPAY_V3_CLIENT_ID"
+ENV_V3_CLIENT_SECRET: Final = "EFUNDPAY_V3_CLIENT_SECRET"  # noqa: S105 - a variable name
+ENV_V3_PRIVATE_KEY_FILE: Final = "EFUNDPAY_V3_PRIVATE_KEY_FILE"
+ENV_V3_PRIVATE_KEY: Final = "EFUNDPAY_V3_PRIVATE_KEY"
+ENV_V3_TOKEN_URL: Final = "EFUNDPAY_V3_TOKEN_URL"  # noqa: S105 - a variable name
+
+#: The two v3 routes of the toggle: the seed page's, and the one the vendor's SDKs call.
+V3Route = Literal["recurring-payment", "customer-status"]
+V3_ROUTES: Final = ("recurring-payment", "customer-status")
 
 
 class Environment(enum.StrEnum):
@@ -98,21 +116,27 @@ class Timeout:
         return cls(total=value, connect=connect)
 
 
-def _mask(secret: str) -> str:
-    return f"{secret[:8]}…" if len(secret) > 12 else "…"
-
-
 @attrs.frozen
 class ClientConfig:
-    """Everything a client resolved at construction; shared by ``with_options`` copies."""
+    """Everything a client resolved at construction; shared by ``with_options`` copies.
 
-    api_key: str = attrs.field(repr=_mask)
-    merchant_account_id: str
+    ``auth`` signs v4 calls and ``v3_auth`` v3 calls; ``None`` means the API has no
+    credentials (no ``api_key`` and no Auth of its own), which its first call reports.
+    """
+
+    api_key: Secret | None
+    merchant_account_id: str | None
     base_url: str
     environment: Environment
     timeout: Timeout
     retry: RetryPolicy
     deadline: float | None
+    v3_base_url: str = attrs.field(
+        default=attrs.Factory(lambda self: self.base_url, takes_self=True)
+    )
+    v3_route: V3Route = "recurring-payment"
+    auth: Auth | None = None
+    v3_auth: Auth | None = None
 
     def evolve(
         self,
@@ -121,16 +145,24 @@ class ClientConfig:
         max_retries: int | None = None,
         deadline: float | None = None,
         retry: RetryPolicy | None = None,
+        merchant_account_id: str | None = None,
+        auth: Auth | None = None,
+        v3_auth: Auth | None = None,
     ) -> ClientConfig:
         """A copy with some per-call settings changed; ``None`` keeps the current one."""
         policy = retry if retry is not None else self.retry
         if max_retries is not None:
             policy = policy.with_max_retries(max_retries)
+        if merchant_account_id is not None:
+            merchant_account_id = _check_merchant(merchant_account_id, "merchant_account_id=")
         return attrs.evolve(
             self,
             timeout=Timeout.coerce(timeout) if timeout is not None else self.timeout,
             retry=policy,
             deadline=_check_deadline(deadline) if deadline is not None else self.deadline,
+            merchant_account_id=merchant_account_id or self.merchant_account_id,
+            auth=_check_auth(auth, "auth") if auth is not None else self.auth,
+            v3_auth=_check_auth(v3_auth, "v3_auth") if v3_auth is not None else self.v3_auth,
         )
 
 
@@ -217,7 +249,7 @@ def _setting(
 
 def resolve_config(
     *,
-    api_key: str | None,
+    api_key: str | Secret | None,
     merchant_account_id: str | None,
     environment: Environment | str | None,
     base_url: str | None,
@@ -226,29 +258,40 @@ def resolve_config(
     deadline: float | None,
     retry: RetryPolicy | None,
     env: Mapping[str, str],
+    auth: Auth | None = None,
+    v3_auth: Auth | None = None,
+    v3_base_url: str | None = None,
+    v3_route: str | None = None,
 ) -> ClientConfig:
-    """Build a :class:`ClientConfig` from keywords, falling back to ``env``."""
-    key, _ = _setting(api_key, env, "api_key", ENV_API_KEY)
-    if not key:
-        raise ConfigurationError(f"no API key: pass api_key=... or set {ENV_API_KEY}")
-    key = _header_value(key, "api_key", ENV_API_KEY)
+    """Build a :class:`ClientConfig` from keywords, falling back to ``env``.
 
-    merchant, _ = _setting(merchant_account_id, env, "merchant_account_id", ENV_MERCHANT_ACCOUNT_ID)
-    if not merchant:
-        raise ConfigurationError(
-            "no merchant account id (sent as x-merchant-account-id): pass "
-            f"merchant_account_id=... or set {ENV_MERCHANT_ACCOUNT_ID}"
-        )
-    merchant = _header_value(merchant, "merchant_account_id", ENV_MERCHANT_ACCOUNT_ID)
+    The API key is needed only by an API that signs with it (no Auth of its own, from a
+    keyword or the environment); the merchant account only by v4 calls.  When no Auth is
+    configured at all, a missing key is reported here, as before any client existed.
+    """
+    key = _resolve_api_key(api_key, env)
+    auth = _check_auth(auth, "auth") if auth is not None else auth_from_env(env)
+    v3_auth = _check_auth(v3_auth, "v3_auth") if v3_auth is not None else v3_auth_from_env(env)
+    if key is None and auth is None and v3_auth is None:
+        raise ConfigurationError(f"no API key: pass api_key=... or set {ENV_API_KEY}")
+
+    merchant, source = _setting(
+        merchant_account_id, env, "merchant_account_id", ENV_MERCHANT_ACCOUNT_ID
+    )
+    merchant = _check_merchant(merchant, source) if merchant else None
 
     named, source = _setting(environment, env, "environment", ENV_ENVIRONMENT)
     if named:
         chosen = _parse_environment(named, source=source)
+    elif key is not None and key.reveal().startswith("sk_test_"):
+        chosen = Environment.SANDBOX
     else:
-        chosen = Environment.SANDBOX if key.startswith("sk_test_") else Environment.PRODUCTION
+        chosen = Environment.PRODUCTION
 
     url, source = _setting(base_url, env, "base_url", ENV_BASE_URL)
     url = normalize_base_url(url, source=source) if url else chosen.base_url
+    v3_url, source = _setting(v3_base_url, env, "v3_base_url", ENV_V3_BASE_URL)
+    v3_url = normalize_base_url(v3_url, source=source) if v3_url else url
 
     try:
         attempt_timeout = Timeout() if timeout is None else Timeout.coerce(timeout)
@@ -266,4 +309,143 @@ def resolve_config(
         timeout=attempt_timeout,
         retry=policy,
         deadline=_check_deadline(deadline),
+        v3_base_url=v3_url,
+        v3_route=_resolve_v3_route(v3_route, env),
+        auth=auth,
+        v3_auth=v3_auth,
+    )
+
+
+# -- credentials: the API key, the merchant account, and Auth objects from the environment ----
+
+
+def _resolve_api_key(api_key: str | Secret | None, env: Mapping[str, str]) -> Secret | None:
+    """The API key as a :class:`Secret` (never a plain local), checked as a header value."""
+    if api_key is not None and not isinstance(api_key, str | Secret):
+        raise ConfigurationError(f"api_key must be a string, not {type(api_key).__name__}")
+    if isinstance(api_key, str):
+        api_key = Secret(api_key)
+    if api_key is None and env.get(ENV_API_KEY):
+        api_key = Secret(env[ENV_API_KEY])
+    if api_key is None or not api_key:
+        return None
+    if not _HEADER_SAFE.match(api_key.reveal()):
+        raise ConfigurationError(
+            "api_key contains characters that cannot be sent in an HTTP header "
+            f"(whitespace, control or non-ASCII); check api_key=... or {ENV_API_KEY}"
+        )
+    return api_key
+
+
+def _check_merchant(value: str, source: str) -> str:
+    if not isinstance(value, str):
+        raise ConfigurationError(
+            f"merchant_account_id must be a string, not {type(value).__name__}"
+        )
+    return _header_value(value, "merchant_account_id", ENV_MERCHANT_ACCOUNT_ID)
+
+
+def missing_merchant_message() -> str:
+    """What a v4 call without a merchant account says."""
+    return (
+        "no merchant account id (sent as x-merchant-account-id on v4 subscription calls): "
+        f"pass merchant_account_id=... or set {ENV_MERCHANT_ACCOUNT_ID}"
+    )
+
+
+def missing_auth_message(api: str) -> str:
+    """What a call of an API with no credentials says."""
+    keyword = "auth" if api == "v4" else "v3_auth"
+    return (
+        f"no credentials for {api} calls: pass api_key=... or set {ENV_API_KEY} "
+        f"(sent as a bearer token), or pass {keyword}=..."
+    )
+
+
+def _check_auth(value: object, keyword: str) -> Auth:
+    from .auth import Auth  # noqa: PLC0415 - efundpay.auth imports this module
+
+    if not isinstance(value, Auth):
+        raise ConfigurationError(
+            f"{keyword} must be an efundpay.auth.Auth (BearerAuth, JWTAuth, "
+            f"SignedRequestAuth or your own subclass), not {type(value).__name__}"
+        )
+    return value
+
+
+def _resolve_v3_route(value: str | None, env: Mapping[str, str]) -> V3Route:
+    route, source = _setting(value, env, "v3_route", ENV_V3_ROUTE)
+    if not route:
+        return "recurring-payment"
+    route = route.strip().lower()
+    if route == "recurring-payment":
+        return "recurring-payment"
+    if route == "customer-status":
+        return "customer-status"
+    raise ConfigurationError(
+        f"{source} must be 'recurring-payment' (POST /v3/recurring-payment/{{id}}/toggle) "
+        f"or 'customer-status' (PUT /v3/customer/{{id}}/status), not {route!r}"
+    )
+
+
+def _env_group(env: Mapping[str, str], required: dict[str, tuple[str, ...]]) -> bool:
+    """Whether any variable of a group is set; a ConfigurationError if only some are.
+
+    ``required`` maps what is needed to the variables that can give it (the first found
+    wins), e.g. ``{"the key": ("..._FILE", "...")}``.
+    """
+    given = {need: any(env.get(name) for name in names) for need, names in required.items()}
+    if not any(given.values()):
+        return False
+    missing = [" or ".join(names) for need, names in required.items() if not given[need]]
+    if missing:
+        present = sorted(n for names in required.values() for n in names if env.get(n))
+        raise ConfigurationError(
+            f"{', '.join(present)} set, but not {'; nor '.join(missing)}: set all of them, or none"
+        )
+    return True
+
+
+def _key_source(env: Mapping[str, str], file_var: str, text_var: str) -> Any:
+    """A private key from a file named by ``file_var``, else PEM text in ``text_var``."""
+    from pathlib import Path  # noqa: PLC0415
+
+    path = env.get(file_var)
+    return Path(path) if path else env[text_var].replace("\\n", "\n").encode()
+
+
+def auth_from_env(env: Mapping[str, str]) -> Auth | None:
+    """A :class:`~efundpay.auth.JWTAuth` from ``EFUNDPAY_JWT_KEY_ID`` and a key, or ``None``."""
+    if not _env_group(
+        env,
+        {"key id": (ENV_JWT_KEY_ID,), "key": (ENV_PRIVATE_KEY_FILE, ENV_PRIVATE_KEY)},
+    ):
+        return None
+    from .auth import JWTAuth  # noqa: PLC0415 - efundpay.auth imports this module
+
+    return JWTAuth(
+        key_id=env[ENV_JWT_KEY_ID],
+        private_key=_key_source(env, ENV_PRIVATE_KEY_FILE, ENV_PRIVATE_KEY),
+    )
+
+
+def v3_auth_from_env(env: Mapping[str, str]) -> Auth | None:
+    """A :class:`~efundpay.auth.SignedRequestAuth` from the ``EFUNDPAY_V3_*`` variables."""
+    if not _env_group(
+        env,
+        {
+            "client id": (ENV_V3_CLIENT_ID,),
+            "client secret": (ENV_V3_CLIENT_SECRET,),
+            "key": (ENV_V3_PRIVATE_KEY_FILE, ENV_V3_PRIVATE_KEY),
+            "token url": (ENV_V3_TOKEN_URL,),
+        },
+    ):
+        return None
+    from .auth import SignedRequestAuth  # noqa: PLC0415 - efundpay.auth imports this module
+
+    return SignedRequestAuth(
+        client_id=env[ENV_V3_CLIENT_ID],
+        client_secret=Secret(env[ENV_V3_CLIENT_SECRET]),
+        private_key=_key_source(env, ENV_V3_PRIVATE_KEY_FILE, ENV_V3_PRIVATE_KEY),
+        token_url=env[ENV_V3_TOKEN_URL],
     )

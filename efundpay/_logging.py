@@ -16,7 +16,7 @@ import os
 import time
 from typing import Any, Final
 
-from ._redact import redact_json, redact_text
+from ._redact import Secrets, redact_json, redact_text
 from ._request import APIRequest
 from ._transport import HTTPResponse
 
@@ -58,7 +58,7 @@ def log_attempt(
     attempt: int,
     started: float,
     sent: bytes | None,
-    secrets: tuple[str, ...],
+    secrets: Secrets,
 ) -> None:
     """One INFO line for an attempt that got a response; the redacted bodies at DEBUG."""
     if not logger.isEnabledFor(logging.INFO):
@@ -94,7 +94,7 @@ def log_failed_attempt(
         )
 
 
-def _redacted_body(content: bytes | None, secrets: tuple[str, ...]) -> str:
+def _redacted_body(content: bytes | None, secrets: Secrets) -> str:
     if not content:
         return "(empty)"
     try:

@@ -9,7 +9,7 @@ unknown.  It holds no state of its own.
 
 from __future__ import annotations
 
-import json
+import functools
 import logging
 import time
 import types
@@ -18,6 +18,7 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
+from ._canonical import canonical_json
 from ._config import ClientConfig, Timeout
 from ._errors import (
     APIConnectionError,
@@ -27,10 +28,11 @@ from ._errors import (
     APITimeoutError,
 )
 from ._logging import log_attempt, log_failed_attempt, logger
-from ._redact import redact_text
+from ._redact import Secrets, redact_text
 from ._request import APIRequest
 from ._response import read_response
 from ._retry import RetryEvent, RetryPolicy
+from ._secret import SecretHeaders
 from ._transport import (
     AiohttpTransport,
     HTTPRequest,
@@ -40,6 +42,8 @@ from ._transport import (
     TransportError,
     TransportTimeoutError,
 )
+from .auth import Auth, AuthRequest
+from .auth._base import rejection_of
 
 __all__ = ["run_call"]
 
@@ -58,9 +62,6 @@ _TOGGLE_UNKNOWN: Final = (
 # sending and reading the body, and a second timer costs about 25 µs of CPU per call.
 _BACKSTOP_GRACE: Final = 0.5
 
-# Built once: json.dumps() with any non-default option builds a new encoder on every call.
-_JSON_ENCODER: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-
 
 def _idempotent_unknown(key: str | None) -> str:
     return (
@@ -69,26 +70,39 @@ def _idempotent_unknown(key: str | None) -> str:
     )
 
 
+@attrs.frozen
+class _Failed:
+    """How an attempt failed, and whether its request left (``False``: a token fetch)."""
+
+    error: APIError
+    sent: bool
+
+
 async def run_call(
     request: APIRequest[T],
+    *,
     config: ClientConfig,
     transport: Transport,
+    auth: Auth,
     headers: Mapping[str, str],
-    secrets: tuple[str, ...],
+    secrets: Secrets,
 ) -> T:
     """Every attempt of one call, every retry decision, and the decoding.
 
-    ``headers`` are the call's fixed headers (auth, user agent, merchant account); the
-    idempotency key is added here so that every attempt carries the same one.
+    ``headers`` are the call's fixed headers (user agent, merchant account), holding no
+    credential; each attempt copies them into a new :class:`SecretHeaders` and ``auth``
+    adds its own, for the exact URL and body bytes of that attempt.  The idempotency key is
+    added here so that every attempt carries the same one.
     """
-    url = config.base_url + request.path
+    url = (config.v3_base_url if request.api == "v3" else config.base_url) + request.path
     if request.idempotency_key is not None:
         headers = {**headers, "idempotency-key": request.idempotency_key}
-    content = None
-    if request.body is not None:
-        content = _JSON_ENCODER.encode(request.body).encode()
+    # One encoder for v3 and v4: these bytes are what an Auth signs and what is sent.
+    content = None if request.body is None else canonical_json(request.body)
+    sender = functools.partial(_send, transport)
     deadline_at = None if config.deadline is None else time.monotonic() + config.deadline
     maybe_applied = False
+    resent = 0  # the one resend a rejection may earn: not a retry
     attempt = 0
     while True:
         attempt += 1
@@ -101,39 +115,47 @@ async def run_call(
                 attempt - 1,
                 maybe_applied,
             )
-        started = time.perf_counter()
-        try:
-            response = await _send(
-                transport, HTTPRequest(request.method, url, headers, content, timeout)
-            )
-        except (TransportError, TimeoutError) as exc:
-            # A bare TimeoutError is the backstop of _send, or a transport's own asyncio or
-            # anyio timeout: either way the request may have been sent.
-            if not isinstance(exc, TransportError):
-                exc = TransportTimeoutError(
-                    f"no response within {timeout.total:g}s", request_sent=True
+        auth_request = AuthRequest(
+            method=request.method,
+            url=url,
+            content=content,
+            headers=SecretHeaders(headers),
+            api=request.api,
+            merchant_account_id=config.merchant_account_id,
+            scopes=request.scopes,
+            sender=sender,
+            timeout=timeout,
+        )
+        outcome = await _attempt(
+            request, auth_request, attempt, config=config, transport=transport, auth=auth,
+            secrets=secrets,
+        )  # fmt: skip
+        if not isinstance(outcome, _Failed):
+            return outcome
+        error = outcome.error
+        if outcome.sent:
+            if (
+                not resent
+                and _may_send_again(request, maybe_applied)
+                and await _rejected(auth, auth_request, error)
+            ):
+                resent = 1
+                logger.info(
+                    "%s: resending with new credentials after attempt %d: %s",
+                    request.operation,
+                    attempt,
+                    error,
                 )
-            error = _transport_error(
-                exc, request, url=url, timeout=timeout, config=config, secrets=secrets
-            )
-            log_failed_attempt(request, error, url=url, attempt=attempt, started=started)
-        else:
-            if logger.isEnabledFor(logging.INFO):
-                log_attempt(
-                    request,
-                    response,
-                    url=url,
-                    attempt=attempt,
-                    started=started,
-                    sent=content,
-                    secrets=secrets,
-                )
-            try:
-                return read_response(response, request, url=url, secrets=secrets)
-            except (APIStatusError, APIResponseValidationError) as exc:
-                error = exc
-        maybe_applied = maybe_applied or _may_have_applied(error)
-        delay = _retry_delay(error, request, attempt, config.retry)
+                continue
+            maybe_applied = maybe_applied or _may_have_applied(error)
+        delay = _retry_delay(
+            error,
+            request,
+            attempt - resent,
+            config.retry,
+            maybe_applied=maybe_applied,
+            sent=outcome.sent,
+        )
         if (
             delay is not None
             and deadline_at is not None
@@ -155,6 +177,67 @@ async def run_call(
             error,
         )
         await _anyio().sleep(delay)
+
+
+async def _attempt(
+    request: APIRequest[T],
+    auth_request: AuthRequest,
+    attempt: int,
+    *,
+    config: ClientConfig,
+    transport: Transport,
+    auth: Auth,
+    secrets: Secrets,
+) -> T | _Failed:
+    """One attempt: its credentials, the request, and the answer read; or how it failed."""
+    try:
+        await auth.authenticate(auth_request)
+    except APIError as exc:  # a token fetch failed: nothing of this call has left
+        return _Failed(exc, sent=False)
+    known = secrets + auth.secrets()
+    url, content, timeout = auth_request.url, auth_request.content, auth_request.timeout
+    started = time.perf_counter()
+    try:
+        response = await _send(
+            transport, HTTPRequest(request.method, url, auth_request.headers, content, timeout)
+        )
+    except (TransportError, TimeoutError) as exc:
+        # A bare TimeoutError is the backstop of _send, or a transport's own asyncio or
+        # anyio timeout: either way the request may have been sent.
+        if not isinstance(exc, TransportError):
+            exc = TransportTimeoutError(f"no response within {timeout.total:g}s", request_sent=True)
+        error = _transport_error(
+            exc, request, url=url, timeout=timeout, config=config, secrets=known
+        )
+        log_failed_attempt(request, error, url=url, attempt=attempt, started=started)
+        return _Failed(error, sent=True)
+    if logger.isEnabledFor(logging.INFO):
+        log_attempt(
+            request,
+            response,
+            url=url,
+            attempt=attempt,
+            started=started,
+            sent=content,
+            secrets=known,
+        )
+    try:
+        return read_response(response, request, url=url, secrets=known)
+    except (APIStatusError, APIResponseValidationError) as exc:
+        return _Failed(exc, sent=True)
+
+
+def _may_send_again(request: APIRequest[Any], maybe_applied: bool) -> bool:
+    """A toggle that may already have been applied is never sent again, whatever the error."""
+    return request.idempotent or not maybe_applied
+
+
+async def _rejected(auth: Auth, auth_request: AuthRequest, error: APIError) -> bool:
+    """Whether ``error`` proves nothing was applied and ``auth`` has new credentials to try."""
+    if not isinstance(error, APIStatusError):
+        return False
+    rejection = rejection_of(error)
+    return rejection is not None and await auth.on_rejection(auth_request, rejection)
 
 
 def _anyio() -> types.ModuleType:
@@ -187,7 +270,7 @@ def _transport_error(
     url: str,
     timeout: Timeout,
     config: ClientConfig,
-    secrets: tuple[str, ...],
+    secrets: Secrets,
 ) -> APIError:
     if isinstance(exc, ResponseTooLargeError):
         return APIResponseValidationError(
@@ -208,13 +291,26 @@ def _transport_error(
 
 
 def _retry_delay(
-    error: APIError, request: APIRequest[Any], attempt: int, policy: RetryPolicy
+    error: APIError,
+    request: APIRequest[Any],
+    retries: int,
+    policy: RetryPolicy,
+    *,
+    maybe_applied: bool,
+    sent: bool,
 ) -> float | None:
-    """The wait before another attempt, or ``None`` when the policy allows none."""
-    if attempt > policy.max_retries or not policy.may_retry(error, idempotent=request.idempotent):
+    """The wait before another attempt, or ``None`` when the policy allows none.
+
+    ``retries`` counts the attempts that count against ``max_retries``; ``sent`` is
+    ``False`` when the attempt failed before its request left (a token fetch failed), which
+    makes even a toggle safe to try again.
+    """
+    if retries > policy.max_retries or not _may_send_again(request, maybe_applied):
+        return None
+    if not policy.may_retry(error, idempotent=request.idempotent or not sent):
         return None
     retry_after = error.retry_after if isinstance(error, APIStatusError) else None
-    return policy.delay(attempt, retry_after)
+    return policy.delay(retries, retry_after)
 
 
 def _deadline_reached(error: APIError, config: ClientConfig, attempts: int) -> APITimeoutError:

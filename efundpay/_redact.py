@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
-__all__ = ["REDACTED", "redact_json", "redact_text"]
+from ._secret import Secret
+
+__all__ = ["REDACTED", "Secrets", "redact_json", "redact_text"]
+
+#: The secrets to remove from a text: held as :class:`Secret` (or, from older callers, str).
+Secrets: TypeAlias = tuple[str | Secret, ...]
 
 REDACTED: Final = "[REDACTED]"
 
@@ -34,6 +39,13 @@ SENSITIVE_KEYS: Final = frozenset(
         "authorization",
         "api_key",
         "apikey",
+        # OAuth2 token answers and grants (v3): never shown, whatever else redaction misses.
+        "accesstoken",
+        "access_token",
+        "refreshtoken",
+        "refresh_token",
+        "clientsecret",
+        "client_secret",
     }
 )
 
@@ -65,7 +77,7 @@ def _mask_problem(match: re.Match[str]) -> str:
     return match.group(1) + masked
 
 
-def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:
+def redact_text(text: str, secrets: Secrets = ()) -> str:
     """Remove the given secrets, anything shaped like an eFundPay secret key, card numbers,
     and the values of sensitive keys written as JSON text or named in a converter problem.
 
@@ -73,15 +85,15 @@ def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:
     '{"clientKey": "[REDACTED]", "amount": 5'
     """
     for secret in secrets:
-        if secret:
-            text = text.replace(secret, REDACTED)
+        if secret:  # revealed inside the call only: no variable holds the plain value
+            text = text.replace(secret.reveal() if isinstance(secret, Secret) else secret, REDACTED)
     text = re.sub(_API_KEY_SHAPE, REDACTED, text)
     text = re.sub(_JSON_PAIR, rf'\1"{REDACTED}"', text)
     text = re.sub(_PROBLEM, _mask_problem, text)
     return re.sub(_PAN, _mask_pan, text)
 
 
-def redact_json(value: Any, secrets: tuple[str, ...] = ()) -> Any:
+def redact_json(value: Any, secrets: Secrets = ()) -> Any:
     """A copy of decoded JSON with sensitive keys masked and secrets removed from strings."""
     if isinstance(value, Mapping):
         return {

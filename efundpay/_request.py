@@ -63,6 +63,8 @@ class APIRequest(Generic[T]):
         body: the JSON body, or ``None`` for none.
         idempotent: ``True`` when repeating the request cannot apply it twice.
         idempotency_key: sent as the ``idempotency-key`` header on every attempt.
+        scopes: the permissions the operation needs, for an Auth that states them (a JWT's
+            ``scopes`` claim).
     """
 
     operation: str
@@ -73,3 +75,4 @@ class APIRequest(Generic[T]):
     body: Mapping[str, Any] | None = None
     idempotent: bool = False
     idempotency_key: str | None = None
+    scopes: tuple[str, ...] = ()

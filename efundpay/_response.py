@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from ._convert import ConversionError, structure
 from ._errors import APIResponseValidationError, APIStatusError, status_error_class
-from ._redact import redact_text
+from ._redact import Secrets, redact_text
 from ._request import APIRequest
 from ._retry import parse_retry_after
 from ._transport import HTTPResponse
@@ -29,7 +29,7 @@ _NOT_JSON = object()
 
 
 def read_response(
-    response: HTTPResponse, request: APIRequest[T], *, url: str, secrets: tuple[str, ...]
+    response: HTTPResponse, request: APIRequest[T], *, url: str, secrets: Secrets
 ) -> T:
     """The model ``request`` asks for, or raise APIStatusError / APIResponseValidationError."""
     status = response.status_code
@@ -72,7 +72,7 @@ def _invalid(
     problems: str | list[str],
     *,
     url: str,
-    secrets: tuple[str, ...],
+    secrets: Secrets,
 ) -> APIResponseValidationError:
     listed = problems if isinstance(problems, str) else "; ".join(problems)
     content_type = response.headers.get("Content-Type", "no content type")
@@ -164,7 +164,7 @@ def _status_error(
     request: APIRequest[Any],
     *,
     url: str,
-    secrets: tuple[str, ...],
+    secrets: Secrets,
 ) -> APIStatusError:
     status = response.status_code
     text = redact_text(response.text, secrets)

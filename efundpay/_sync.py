@@ -21,7 +21,9 @@ from ._client import AsyncEFundPay
 from ._config import Environment, Timeout
 from ._retry import RetryPolicy
 from ._runner import Runner
+from ._secret import Secret
 from ._transport import Transport
+from .auth import Auth
 from .models import Customer, Subscription
 from .resources.customers import AsyncCustomers
 from .resources.subscriptions import (
@@ -40,10 +42,21 @@ class EFundPay:
     """The blocking eFundPay client.
 
     Args:
-        api_key: your secret key (``sk_test_…`` or ``sk_live_…``); default
-            ``EFUNDPAY_API_KEY``.
-        merchant_account_id: sent as ``x-merchant-account-id`` on v4 calls; default
-            ``EFUNDPAY_MERCHANT_ACCOUNT_ID``.
+        api_key: your secret key (``sk_test_…`` or ``sk_live_…``), sent as a bearer token by
+            every API without an Auth of its own; default ``EFUNDPAY_API_KEY``.
+        merchant_account_id: sent as ``x-merchant-account-id`` on v4 calls (which need it;
+            v3 calls do not); default ``EFUNDPAY_MERCHANT_ACCOUNT_ID``.
+        auth: how v4 calls authenticate, an :class:`efundpay.auth.Auth`; default a
+            :class:`~efundpay.auth.JWTAuth` from ``EFUNDPAY_JWT_KEY_ID`` and
+            ``EFUNDPAY_PRIVATE_KEY_FILE``, else ``BearerAuth(api_key)``.
+        v3_auth: how v3 calls authenticate; default a
+            :class:`~efundpay.auth.SignedRequestAuth` from the ``EFUNDPAY_V3_*`` variables,
+            else ``BearerAuth(api_key)``.
+        v3_base_url: the host of v3 calls; default ``EFUNDPAY_V3_BASE_URL``, else
+            ``base_url``.
+        v3_route: ``"recurring-payment"`` (``POST /v3/recurring-payment/{id}/toggle``, the
+            default) or ``"customer-status"`` (``PUT /v3/customer/{id}/status``, the route
+            the vendor's SDKs call); default ``EFUNDPAY_V3_ROUTE``.
         environment: ``"production"`` or ``"sandbox"``; default ``EFUNDPAY_ENVIRONMENT``,
             else sandbox for a ``sk_test_`` key and production otherwise.
         base_url: overrides the environment's host (a proxy, or a local fake); default
@@ -62,6 +75,10 @@ class EFundPay:
         with EFundPay(api_key="sk_test_…", merchant_account_id="acct_1") as client:
             sub = client.subscriptions.pause("sub_123")
 
+    A missing API key is reported here when no API has an Auth of its own; otherwise the
+    first call of an API without credentials (or a v4 call without a merchant account)
+    raises :class:`ConfigurationError`, before any I/O.
+
     Blocking use: the client runs :class:`AsyncEFundPay`'s coroutines on an event loop of
     its own, in a daemon thread started by the first call and shared with its
     ``with_options`` copies.  Share one client across threads (a Django or Flask app under
@@ -79,7 +96,7 @@ class EFundPay:
     def __init__(
         self,
         *,
-        api_key: str | None = None,
+        api_key: str | Secret | None = None,
         merchant_account_id: str | None = None,
         environment: Environment | Literal["production", "sandbox"] | None = None,
         base_url: str | None = None,
@@ -88,6 +105,10 @@ class EFundPay:
         deadline: float | None = None,
         retry: RetryPolicy | None = None,
         transport: Transport | None = None,
+        auth: Auth | None = None,
+        v3_auth: Auth | None = None,
+        v3_base_url: str | None = None,
+        v3_route: Literal["recurring-payment", "customer-status"] | None = None,
     ) -> None:
         wrapped = AsyncEFundPay(
             api_key=api_key,
@@ -99,6 +120,10 @@ class EFundPay:
             deadline=deadline,
             retry=retry,
             transport=transport,
+            auth=auth,
+            v3_auth=v3_auth,
+            v3_base_url=v3_base_url,
+            v3_route=v3_route,
         )
         self._bind(wrapped, Runner(wrapped.aclose), owner=True)
 
@@ -113,9 +138,24 @@ class EFundPay:
         return self._async.environment
 
     @property
-    def merchant_account_id(self) -> str:
-        """The merchant account sent with v4 calls."""
+    def merchant_account_id(self) -> str | None:
+        """The merchant account sent with v4 calls (``None`` on a v3-only client)."""
         return self._async.merchant_account_id
+
+    @property
+    def v3_base_url(self) -> str:
+        """The resolved host of v3 calls (``base_url`` unless set apart)."""
+        return self._async.v3_base_url
+
+    @property
+    def auth(self) -> Auth | None:
+        """How v4 calls authenticate (``None``: no credentials for them)."""
+        return self._async.auth
+
+    @property
+    def v3_auth(self) -> Auth | None:
+        """How v3 calls authenticate (``None``: no credentials for them)."""
+        return self._async.v3_auth
 
     @property
     def timeout(self) -> Timeout:
@@ -139,20 +179,33 @@ class EFundPay:
         max_retries: int | None = None,
         deadline: float | None = None,
         retry: RetryPolicy | None = None,
+        merchant_account_id: str | None = None,
+        auth: Auth | None = None,
+        v3_auth: Auth | None = None,
     ) -> Self:
-        """A client with other call settings that shares this one's connection pool.
+        """A client with other settings that shares this one's connection pool.
 
-        Closing the copy does nothing; closing the original closes the shared pool.
+        A platform serving many merchants makes one copy per merchant, each with its
+        ``merchant_account_id`` and, if they differ, its ``auth`` and ``v3_auth``; every
+        copy uses the one pool.  Closing a copy does nothing; closing the original closes
+        the shared pool.
 
         Example::
 
             patient = client.with_options(timeout=60, max_retries=5)
             patient.subscriptions.cancel("sub_123")
+            other = client.with_options(merchant_account_id="acct_2")
         """
         clone = object.__new__(type(self))
         clone._bind(
             self._async.with_options(
-                timeout=timeout, max_retries=max_retries, deadline=deadline, retry=retry
+                timeout=timeout,
+                max_retries=max_retries,
+                deadline=deadline,
+                retry=retry,
+                merchant_account_id=merchant_account_id,
+                auth=auth,
+                v3_auth=v3_auth,
             ),
             self._runner,
             owner=False,

@@ -32,6 +32,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from ._config import Timeout
+from ._secret import CREDENTIAL_HEADERS
 
 __all__ = [
     "AiohttpTransport",
@@ -79,9 +80,9 @@ def _headers(value: Mapping[str, str] | None) -> CIMultiDictProxy[str]:
 
 
 def _headers_repr(headers: Mapping[str, str]) -> str:
-    # The Authorization header carries the API key: a repr (a test failure, a debugger, a
-    # log line) must never show it.
-    shown = {k: "[REDACTED]" if k.lower() == "authorization" else v for k, v in headers.items()}
+    # Credential headers (the API key, a token, a signature): a repr (a test failure, a
+    # debugger, a log line) must never show them.
+    shown = {k: "[REDACTED]" if k.lower() in CREDENTIAL_HEADERS else v for k, v in headers.items()}
     return repr(shown)
 
 
@@ -97,7 +98,8 @@ class HTTPRequest:
     method: str
     url: str
     headers: Mapping[str, str] = attrs.field(repr=_headers_repr)
-    content: bytes | None
+    # A body may carry a credential (a refresh-token grant): a repr shows its size only.
+    content: bytes | None = attrs.field(repr=lambda c: "None" if c is None else _content_repr(c))
     timeout: Timeout
 
     def json(self) -> Any:

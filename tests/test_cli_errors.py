@@ -165,7 +165,7 @@ def test_connection_refused_exits_7(
     ("unset", "extra", "message"),
     [
         ("EFUNDPAY_API_KEY", [], "no API key: set EFUNDPAY_API_KEY"),
-        ("EFUNDPAY_MERCHANT_ACCOUNT_ID", [], "no merchant account id"),
+        ("EFUNDPAY_MERCHANT_ACCOUNT_ID", ["--v4"], "no merchant account id"),
         (None, ["--base-url", "ftp://example.com"], "absolute http(s) URL"),
         (None, ["--api-key-file", "/nonexistent/key"], "cannot read --api-key-file"),
     ],
@@ -180,7 +180,10 @@ def test_configuration_problems_exit_3_before_any_request(
 ) -> None:
     if unset:
         monkeypatch.delenv(unset)
-    status, printed = run(capsys, ["customers", "toggle", "cus_123", *extra])
+    command = ["customers", "toggle", "cus_123"]
+    if extra == ["--v4"]:  # the merchant account matters to subscription commands only
+        command, extra = ["subscriptions", "pause", "sub_1"], []
+    status, printed = run(capsys, [*command, *extra])
     assert status == ExitCode.CONFIGURATION
     assert message in printed
     assert fake.requests == []

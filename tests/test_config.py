@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from efundpay import AsyncEFundPay, ConfigurationError, Environment, MockTransport, Timeout
-from tests.helpers import API_KEY, MERCHANT, scripted
+from tests.helpers import API_KEY, MERCHANT, ok_customer, scripted
 
 ENV_VARS = (
     "EFUNDPAY_API_KEY",
@@ -74,7 +74,6 @@ def test_base_url_wins_over_environment() -> None:
     ("kwargs", "names"),
     [
         ({"merchant_account_id": MERCHANT}, ("api_key", "EFUNDPAY_API_KEY")),
-        ({"api_key": API_KEY}, ("merchant_account_id", "EFUNDPAY_MERCHANT_ACCOUNT_ID")),
         ({"api_key": "", "merchant_account_id": MERCHANT}, ("api_key", "EFUNDPAY_API_KEY")),
     ],
 )
@@ -85,6 +84,25 @@ def test_a_missing_setting_names_the_keyword_and_the_variable(
         AsyncEFundPay(**kwargs)  # type: ignore[arg-type]
     for name in names:
         assert name in str(raised.value)
+
+
+@pytest.mark.anyio
+async def test_without_a_merchant_account_v3_works_and_a_v4_call_raises_before_any_io() -> None:
+    transport = MockTransport(scripted(ok_customer()))
+    client = AsyncEFundPay(api_key=API_KEY, transport=transport)
+    assert client.merchant_account_id is None
+
+    customer = await client.customers.toggle("cus_123")
+    with pytest.raises(ConfigurationError) as raised:
+        await client.subscriptions.pause("sub_1")
+
+    assert customer.id == "cus_123"
+    assert "merchant_account_id" in str(raised.value)
+    assert "EFUNDPAY_MERCHANT_ACCOUNT_ID" in str(raised.value)
+    assert [r.url.rsplit("/v3/", 1)[1] for r in transport.requests] == [
+        "recurring-payment/cus_123/toggle"
+    ], "the v4 call sent nothing"
+    assert "x-merchant-account-id" not in transport.requests[0].headers
 
 
 @pytest.mark.parametrize(

@@ -18,11 +18,10 @@ from typing import Any
 import anyio
 import pytest
 
+import efundpay.auth as auth
 from efundpay import APIError, AsyncEFundPay, EFundPay
 from efundpay.testing import FakeEFundPay
 from tests.helpers import NO_WAIT
-
-auth = pytest.importorskip("efundpay.auth")
 
 SUB = "sub_1234567890abcdef"
 CUS = "cus_123"

@@ -124,8 +124,8 @@ def test_configuration_errors_are_raised_by_the_constructor_before_any_thread(
     for name in ("API_KEY", "MERCHANT_ACCOUNT_ID", "ENVIRONMENT", "BASE_URL"):
         monkeypatch.delenv(f"EFUNDPAY_{name}", raising=False)
     before = runner_threads()
-    with pytest.raises(ConfigurationError, match="EFUNDPAY_MERCHANT_ACCOUNT_ID"):
-        EFundPay(api_key="sk_test_x")
+    with pytest.raises(ConfigurationError, match="EFUNDPAY_API_KEY"):
+        EFundPay(merchant_account_id="acct_1")
     assert runner_threads() == before
 
 

@@ -30,6 +30,7 @@ from .._errors import (
     PermissionDeniedError,
     RateLimitError,
 )
+from .._secret import Secret
 from ._bulkfiles import Outcome, ResultRow, ResultsWriter, open_results, read_ids, read_results
 from ._commands import STATUS_OF_ACTION, status_options
 from ._connect import open_client
@@ -208,7 +209,9 @@ def _summary(
     (out.line if to_stdout else out.note)(text)
 
 
-async def run_bulk(args: argparse.Namespace, out: Output, key: str | None, action: str) -> ExitCode:
+async def run_bulk(
+    args: argparse.Namespace, out: Output, key: Secret | None, action: str
+) -> ExitCode:
     """Run ``action`` on every id of ``--from-file``; the exit code sums up the run."""
     if args.idempotency_key is not None:
         raise UsageError("--idempotency-key is for a single id; a bulk run makes one per id")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, Final, Literal
 
+from .._secret import Secret
 from ..resources._validation import check_reason
 from ._connect import open_client
 from ._exit import ExitCode
@@ -41,9 +42,9 @@ def status_options(args: argparse.Namespace, action: str) -> dict[str, Any]:
     return {name: value for name, value in options.items() if value is not None}
 
 
-async def toggle_customer(args: argparse.Namespace, out: Output, key: str | None) -> ExitCode:
+async def toggle_customer(args: argparse.Namespace, out: Output, key: Secret | None) -> ExitCode:
     """``efundpay customers toggle ID``."""
-    client, _ = open_client(args, key)
+    client, _ = open_client(args, key, v4=False)
     async with client:
         with traced() as trace:
             customer = await client.customers.toggle(args.customer_id)
@@ -53,7 +54,7 @@ async def toggle_customer(args: argparse.Namespace, out: Output, key: str | None
 
 
 async def change_subscription(
-    args: argparse.Namespace, out: Output, key: str | None, action: str
+    args: argparse.Namespace, out: Output, key: Secret | None, action: str
 ) -> ExitCode:
     """``efundpay subscriptions pause|resume|cancel ID``."""
     options = status_options(args, action)

@@ -24,7 +24,7 @@ from .._errors import (
     RateLimitError,
     WebhookVerificationError,
 )
-from .._redact import redact_text
+from .._redact import Secrets, redact_text
 
 __all__ = [
     "EXIT_CODES_HELP",
@@ -143,7 +143,7 @@ def _hint(error: APIError) -> str | None:
     )
 
 
-def describe_failure(error: BaseException, secrets: tuple[str, ...]) -> Failure:
+def describe_failure(error: BaseException, secrets: Secrets) -> Failure:
     """A :class:`Failure` for ``error``, its message cleaned of ``secrets`` and card numbers."""
     code = exit_code_for(error)
     message = redact_text(str(error), secrets)

@@ -9,7 +9,21 @@ from __future__ import annotations
 import argparse
 import textwrap
 
-from .._config import ENV_API_KEY, ENV_BASE_URL, ENV_ENVIRONMENT, ENV_MERCHANT_ACCOUNT_ID
+from .._config import (
+    ENV_API_KEY,
+    ENV_BASE_URL,
+    ENV_ENVIRONMENT,
+    ENV_JWT_KEY_ID,
+    ENV_MERCHANT_ACCOUNT_ID,
+    ENV_PRIVATE_KEY_FILE,
+    ENV_V3_BASE_URL,
+    ENV_V3_CLIENT_ID,
+    ENV_V3_CLIENT_SECRET,
+    ENV_V3_PRIVATE_KEY_FILE,
+    ENV_V3_ROUTE,
+    ENV_V3_TOKEN_URL,
+    V3_ROUTES,
+)
 from ..models import BillingCycleAnchor, CancellationReason, PauseBehavior, ProrationBehavior
 from ._bulkfiles import RESULT_FIELDS
 from ._values import (
@@ -22,6 +36,7 @@ from ._values import (
 )
 
 __all__ = [
+    "add_auth_options",
     "add_bulk_options",
     "add_cancel_options",
     "add_common_status_options",
@@ -72,7 +87,8 @@ def add_global_options(parser: argparse.ArgumentParser, *, nested: bool) -> None
         "--merchant-account-id",
         metavar="ID",
         default=default(None),
-        help=f"your merchant account, required (default: {ENV_MERCHANT_ACCOUNT_ID})",
+        help=f"your merchant account, needed by subscription commands (default: "
+        f"{ENV_MERCHANT_ACCOUNT_ID})",
     )
     group.add_argument(
         "--api-key-file",
@@ -93,6 +109,50 @@ def add_global_options(parser: argparse.ArgumentParser, *, nested: bool) -> None
         type=non_negative_int,
         default=default(None),
         help="retries after a failed attempt, when retrying is safe (default: 2)",
+    )
+    add_auth_options(parser, nested=nested)
+
+
+def add_auth_options(parser: argparse.ArgumentParser, *, nested: bool) -> None:
+    """Signed requests: JWTs for v4, OAuth2 tokens and signatures for v3.
+
+    Keys and the client secret are read from files: no flag carries a secret value.
+    """
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if nested else value
+
+    group = parser.add_argument_group(
+        "signed requests (need the signing extra; also accepted before the command)"
+    )
+    for flag, metavar, help_text in (
+        ("--jwt-key-id", "ID", f"sign v4 calls with JWTs under this key id ({ENV_JWT_KEY_ID})"),
+        ("--private-key-file", "PATH", f"the JWT signing key, PEM ({ENV_PRIVATE_KEY_FILE})"),
+        ("--v3-client-id", "ID", f"OAuth2 client id for v3 calls ({ENV_V3_CLIENT_ID})"),
+        (
+            "--v3-client-secret-file",
+            "PATH",
+            f"read the OAuth2 client secret from this file ('-' = stdin) instead of "
+            f"{ENV_V3_CLIENT_SECRET}",
+        ),
+        (
+            "--v3-private-key-file",
+            "PATH",
+            f"the RSA key that signs v3 requests, PEM ({ENV_V3_PRIVATE_KEY_FILE})",
+        ),
+        ("--v3-token-url", "URL", f"the OAuth2 token endpoint ({ENV_V3_TOKEN_URL})"),
+        (
+            "--v3-base-url",
+            "URL",
+            f"the host of v3 calls ({ENV_V3_BASE_URL}; default: the API host)",
+        ),
+    ):
+        group.add_argument(flag, metavar=metavar, default=default(None), help=help_text)
+    group.add_argument(
+        "--v3-route",
+        choices=V3_ROUTES,
+        default=default(None),
+        help=f"which v3 toggle route ({ENV_V3_ROUTE}; default: recurring-payment)",
     )
 
 

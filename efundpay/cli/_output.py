@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from .._convert import unstructure
-from .._redact import REDACTED, redact_json
+from .._redact import REDACTED, Secrets, redact_json
+from .._secret import Secret
 from ..models import Customer, Subscription
 from ._exit import Failure
 from ._trace import CallTrace
@@ -21,7 +22,7 @@ from ._trace import CallTrace
 __all__ = ["Output", "customer_lines", "safe_json", "subscription_lines", "table"]
 
 
-def safe_json(model: Customer | Subscription, secrets: tuple[str, ...]) -> dict[str, Any]:
+def safe_json(model: Customer | Subscription, secrets: Secrets) -> dict[str, Any]:
     """The model as wire JSON with every sensitive value masked."""
     data: dict[str, Any] = redact_json(unstructure(model), secrets)
     data["id"] = model.id  # an all-digit id is not a card number; the user typed it anyway
@@ -114,7 +115,7 @@ class Output:
         self,
         *,
         json_mode: bool,
-        secrets: tuple[str, ...] = (),
+        secrets: Secrets = (),
         stdout: TextIO | None = None,
         stderr: TextIO | None = None,
     ) -> None:
@@ -141,8 +142,10 @@ class Output:
         idempotency key the user must copy.  Error messages were redacted by the SDK.
         """
         for secret in self.secrets:
-            if secret:
-                text = text.replace(secret, REDACTED)
+            if secret:  # revealed inside the call only
+                text = text.replace(
+                    secret.reveal() if isinstance(secret, Secret) else secret, REDACTED
+                )
         self.stderr.write(text + "\n")
         self.stderr.flush()
 

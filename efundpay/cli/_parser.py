@@ -42,6 +42,15 @@ credentials and settings (read from the environment):
   {ENV_BASE_URL:<29} another host, e.g. an `efundpay fake-server` (or --base-url)
   {"EFUNDPAY_LOG":<29} info | debug: log each attempt to stderr (secrets redacted)
 
+signed requests instead of the API key (the signing extra; see the authentication docs):
+  {"EFUNDPAY_JWT_KEY_ID":<29} v4: JWTs signed under this key id (or --jwt-key-id), with
+  {"EFUNDPAY_PRIVATE_KEY_FILE":<29} the PEM key (or --private-key-file)
+  {"EFUNDPAY_V3_CLIENT_ID":<29} v3: OAuth2 client id (or --v3-client-id)
+  {"EFUNDPAY_V3_CLIENT_SECRET":<29} v3: client secret (or --v3-client-secret-file)
+  {"EFUNDPAY_V3_PRIVATE_KEY_FILE":<29} v3: the RSA signing key, PEM (or --v3-private-key-file)
+  {"EFUNDPAY_V3_TOKEN_URL":<29} v3: the token endpoint (or --v3-token-url)
+  {"EFUNDPAY_V3_BASE_URL":<29} v3: another host (or --v3-base-url)
+
 The API key has no flag on purpose: a flag's value is visible to every user of the machine
 in the process list and lands in shell history.  Use {ENV_API_KEY}, or
 --api-key-file PATH (a file only you can read; '-' reads the key from stdin)."""

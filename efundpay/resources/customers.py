@@ -42,12 +42,17 @@ class AsyncCustomers:
             print(customer.is_active)
         """
         customer_id = check_id(customer_id, "customer_id")
+        segment = path_segment(customer_id)
+        # The seed page's route, or the one the vendor's SDKs call (``v3_route``).
+        legacy = self._client._config.v3_route == "customer-status"
         return await self._client._request(
             APIRequest(
                 operation="customers.toggle",
                 api="v3",
-                method="POST",
-                path=f"/v3/recurring-payment/{path_segment(customer_id)}/toggle",
+                method="PUT" if legacy else "POST",
+                path=f"/v3/customer/{segment}/status"
+                if legacy
+                else f"/v3/recurring-payment/{segment}/toggle",
                 model=Customer,
                 idempotent=False,
             )

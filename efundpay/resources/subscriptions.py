@@ -56,6 +56,8 @@ def _choice_of(choices: type[enum.StrEnum]) -> Callable[[Any, str], str | None]:
 
 
 _ANY_STATUS: Final = frozenset({"reason", "metadata"})
+# The permission a status change needs, for an Auth that states it (a JWT's ``scopes``).
+_SCOPES: Final = ("subscriptions.write",)
 _SETTABLE: Final = tuple(_OPTIONS)
 # How each option is checked, and turned into its wire value.
 _CHECKS: Final[Mapping[str, Callable[[Any, str], Any]]] = {
@@ -273,5 +275,6 @@ class AsyncSubscriptions:
                 body=body,
                 idempotent=True,
                 idempotency_key=key,
+                scopes=_SCOPES,
             )
         )

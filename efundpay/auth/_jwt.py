@@ -1,0 +1,145 @@
+"""``JWTAuth``: a JWT minted per attempt and sent as the v4 bearer token.
+
+The shape is the one eFundPay's own Go SDK mints: header ``{"typ": "JWT", "alg": "RS512",
+"kid": <key id>}`` (``ES256``/``ES512`` for P-256/P-521 keys), claims ``iss``, ``iat``,
+``nbf = iat - 60``, ``exp = iat + 3600``, ``jti`` (a random UUID), ``scopes`` (the
+operation's) and ``merchantId``.  Signed with PyJWT (the ``signing`` extra).
+"""
+
+from __future__ import annotations
+
+import types
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Final
+
+from .._errors import ConfigurationError
+from .._keys import EXTRA_HINT, KeySource, load_private_key
+from ._base import Auth, AuthRequest, Rejection
+from ._bearer import require_text
+from ._clock import Clock
+
+if TYPE_CHECKING:
+    from .._keys import PrivateKey
+
+__all__ = ["JWTAuth", "require_jwt"]
+
+# How far before ``iat`` a token is already valid: absorbs a server clock behind ours.
+NOT_BEFORE_LEEWAY: Final = 60
+DEFAULT_LIFETIME: Final = 3600
+_CURVES: Final = {"secp256r1": "ES256", "secp521r1": "ES512"}
+
+
+def require_jwt(what: str) -> types.ModuleType:
+    """PyJWT, or a ConfigurationError naming the ``signing`` extra."""
+    try:
+        import jwt  # noqa: PLC0415 - the signing extra is optional
+    except ImportError:
+        raise ConfigurationError(f"{what} needs the PyJWT package: {EXTRA_HINT}") from None
+    return jwt
+
+
+def algorithm_for(key: PrivateKey, what: str) -> str:
+    """``RS512`` for RSA, ``ES256``/``ES512`` for P-256/P-521; other curves are refused."""
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
+
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        return "RS512"
+    algorithm = _CURVES.get(key.curve.name)
+    if algorithm is None:
+        raise ConfigurationError(
+            f"{what}: an EC key on {key.curve.name} cannot sign eFundPay JWTs; use an RSA "
+            "key, or an EC key on P-256 (ES256) or P-521 (ES512)"
+        )
+    return algorithm
+
+
+def _positive_seconds(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigurationError("JWTAuth lifetime must be a positive whole number of seconds")
+    return value
+
+
+class JWTAuth(Auth):
+    """Sign each v4 attempt with a fresh JWT (``Authorization: Bearer <jwt>``).
+
+    Args:
+        key_id: the id eFundPay knows your public key by, sent as the ``kid`` header.
+        private_key: PEM bytes or text, a path to a PEM file, or a loaded ``cryptography``
+            RSA or EC (P-256, P-521) private key.
+        issuer: the ``iss`` claim; default the call's merchant account id.
+        lifetime: seconds until ``exp``; default 3600.
+        clock: a function returning Unix time, for tests; default :func:`time.time`.
+
+    A key that cannot sign raises :class:`~efundpay.ConfigurationError` here.  The token
+    is new on every attempt (a new ``jti``), so a retry never reuses one.
+
+    Example::
+
+        auth = JWTAuth(key_id="key_1", private_key=Path("/run/secrets/efundpay.pem"))
+        client = AsyncEFundPay(merchant_account_id="acct_1", auth=auth)
+    """
+
+    __slots__ = ("_algorithm", "_clock", "_issuer", "_jwt", "_key", "_lifetime", "key_id")
+
+    def __init__(
+        self,
+        *,
+        key_id: str,
+        private_key: KeySource,
+        issuer: str | None = None,
+        lifetime: int = DEFAULT_LIFETIME,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        what = "JWTAuth private_key"
+        self._key = load_private_key(private_key, what=what)
+        self._jwt = require_jwt("JWTAuth")
+        self.key_id = require_text(key_id, "JWTAuth key_id")
+        self._issuer = None if issuer is None else require_text(issuer, "JWTAuth issuer")
+        self._lifetime = _positive_seconds(lifetime)
+        self._algorithm = algorithm_for(self._key, what)
+        self._clock = Clock(clock)
+        try:  # a key that cannot sign (too small for the algorithm, say) is told now
+            self._jwt.encode({}, self._key, algorithm=self._algorithm)
+        except Exception as exc:
+            raise ConfigurationError(
+                f"{what} cannot sign {self._algorithm} tokens: {type(exc).__name__}"
+            ) from None
+
+    @property
+    def algorithm(self) -> str:
+        """The JWS algorithm: ``RS512``, ``ES256`` or ``ES512``."""
+        return self._algorithm
+
+    def claims(self, request: AuthRequest) -> dict[str, object]:
+        """The claims of the token for ``request`` (a new ``jti`` each time)."""
+        if request.merchant_account_id is None:
+            raise ConfigurationError("JWTAuth needs the call's merchant_account_id")
+        issued = int(self._clock.time())
+        return {
+            "iss": self._issuer or request.merchant_account_id,
+            "iat": issued,
+            "nbf": issued - NOT_BEFORE_LEEWAY,
+            "exp": issued + self._lifetime,
+            "jti": str(uuid.uuid4()),
+            "scopes": list(request.scopes),
+            "merchantId": request.merchant_account_id,
+        }
+
+    async def authenticate(self, request: AuthRequest) -> None:
+        """Set ``Authorization: Bearer <a JWT minted for this attempt>``."""
+        request.headers["Authorization"] = "Bearer " + self._jwt.encode(
+            self.claims(request),
+            self._key,
+            algorithm=self._algorithm,
+            headers={"typ": "JWT", "kid": self.key_id},
+        )
+
+    async def on_rejection(self, request: AuthRequest, rejection: Rejection) -> bool:
+        """Resend once with a new token; a clock-skew rejection first corrects the clock."""
+        if rejection.code == "INVALID_TIMESTAMP":
+            self._clock.learn(rejection)
+        return True
+
+    def __repr__(self) -> str:
+        return f"JWTAuth(key_id={self.key_id!r}, algorithm={self._algorithm!r})"
