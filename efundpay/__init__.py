@@ -16,6 +16,7 @@ from ._errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    ClientClosedError,
     ConfigurationError,
     ConflictError,
     EFundPayError,
@@ -25,6 +26,7 @@ from ._errors import (
     RateLimitError,
     UnprocessableEntityError,
 )
+from ._headers import Headers
 from ._retry import RetryEvent, RetryPolicy
 from ._sync import EFundPay
 from ._transport import (
@@ -33,6 +35,7 @@ from ._transport import (
     HTTPResponse,
     MockTransport,
     Transport,
+    TransportClosedError,
     TransportError,
     TransportTimeoutError,
 )
@@ -69,6 +72,7 @@ __all__ = [
     "CancellationDetails",
     "CancellationReason",
     "Card",
+    "ClientClosedError",
     "ConfigurationError",
     "ConflictError",
     "Customer",
@@ -77,6 +81,7 @@ __all__ = [
     "Environment",
     "HTTPRequest",
     "HTTPResponse",
+    "Headers",
     "InternalServerError",
     "MockTransport",
     "NotFoundError",
@@ -96,6 +101,7 @@ __all__ = [
     "SubscriptionStatus",
     "Timeout",
     "Transport",
+    "TransportClosedError",
     "TransportError",
     "TransportTimeoutError",
     "UnprocessableEntityError",

@@ -25,18 +25,20 @@ from ._errors import (
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
+    ClientClosedError,
 )
 from ._logging import log_attempt, log_failed_attempt, logger
 from ._redact import redact_text
 from ._request import APIRequest
 from ._response import read_response
-from ._retry import RetryEvent, RetryPolicy
+from ._retry import RetryEvent, RetryPolicy, call_hook, may_have_applied
 from ._transport import (
     AiohttpTransport,
     HTTPRequest,
     HTTPResponse,
     ResponseTooLargeError,
     Transport,
+    TransportClosedError,
     TransportError,
     TransportTimeoutError,
 )
@@ -132,8 +134,8 @@ async def run_call(
                 return read_response(response, request, url=url, secrets=secrets)
             except (APIStatusError, APIResponseValidationError) as exc:
                 error = exc
-        maybe_applied = maybe_applied or _may_have_applied(error)
-        delay = _retry_delay(error, request, attempt, config.retry)
+        delay = _retry_delay(error, request, attempt, config.retry, maybe_applied)
+        maybe_applied = maybe_applied or may_have_applied(error)
         if (
             delay is not None
             and deadline_at is not None
@@ -144,8 +146,9 @@ async def run_call(
             raise _finish(error, request, url, attempt, maybe_applied)
         policy = config.retry
         if policy.on_retry is not None:
-            policy.on_retry(
-                RetryEvent(request.operation, attempt, error, delay, request.idempotency_key)
+            await call_hook(
+                policy.on_retry,
+                RetryEvent(request.operation, attempt, error, delay, request.idempotency_key),
             )
         logger.info(
             "%s: retrying in %.2fs after attempt %d: %s",
@@ -195,23 +198,35 @@ def _transport_error(
             method=request.method,
             url=url,
         )
-    error_class = APITimeoutError if isinstance(exc, TransportTimeoutError) else APIConnectionError
+    error_class: type[APIConnectionError] = APIConnectionError
+    if isinstance(exc, TransportTimeoutError):
+        error_class = APITimeoutError
+    elif isinstance(exc, TransportClosedError):
+        error_class = ClientClosedError
     detail = str(exc)
     if error_class is APITimeoutError and timeout is not config.timeout:
         detail += f" (the call's deadline of {config.deadline:g}s)"
-    return error_class(
+    error = error_class(
         redact_text(f"{request.operation}: {detail} [{request.method} {url}]", secrets),
         request_sent=exc.request_sent,
         method=request.method,
         url=url,
     )
+    error.__cause__ = exc  # the transport's failure (and, behind it, aiohttp's) stays reachable
+    return error
 
 
 def _retry_delay(
-    error: APIError, request: APIRequest[Any], attempt: int, policy: RetryPolicy
+    error: APIError,
+    request: APIRequest[Any],
+    attempt: int,
+    policy: RetryPolicy,
+    maybe_applied: bool,
 ) -> float | None:
     """The wait before another attempt, or ``None`` when the policy allows none."""
-    if attempt > policy.max_retries or not policy.may_retry(error, idempotent=request.idempotent):
+    if attempt > policy.max_retries or not policy.may_retry(
+        error, idempotent=request.idempotent, maybe_applied=maybe_applied
+    ):
         return None
     retry_after = error.retry_after if isinstance(error, APIStatusError) else None
     return policy.delay(attempt, retry_after)
@@ -256,17 +271,6 @@ def _finish(
         head = str(error).rstrip()
         error.add_detail(note if head.endswith((".", "]", ")")) else "." + note)
     return error
-
-
-def _may_have_applied(error: APIError) -> bool:
-    if isinstance(error, APIConnectionError):
-        return error.request_sent
-    if isinstance(error, APIResponseValidationError):
-        # eFundPay answered (2xx, or a body too large to read): the change was probably made.
-        return True
-    if isinstance(error, APIStatusError):
-        return error.status_code >= 500 or error.status_code == 408
-    return False
 
 
 def _clamp(timeout: Timeout, deadline_at: float) -> Timeout | None:

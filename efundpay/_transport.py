@@ -32,6 +32,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from ._config import Timeout
+from ._pickling import PicklableError
 
 __all__ = [
     "AiohttpTransport",
@@ -40,6 +41,7 @@ __all__ = [
     "MockTransport",
     "ResponseTooLargeError",
     "Transport",
+    "TransportClosedError",
     "TransportError",
     "TransportTimeoutError",
 ]
@@ -48,7 +50,7 @@ DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 _MAX_CACHED_TIMEOUTS = 16
 
 
-class TransportError(Exception):
+class TransportError(PicklableError):
     """A request got no usable response.
 
     ``request_sent`` is ``False`` only when the transport knows no byte of the request left
@@ -65,11 +67,44 @@ class TransportTimeoutError(TransportError):
     """The attempt ran out of time; ``request_sent`` says in which phase."""
 
 
+class TransportClosedError(TransportError):
+    """The transport was closed before the request, or while it was in flight.
+
+    ``request_sent`` is ``False`` when it was closed before the request was started.
+    """
+
+
 class ResponseTooLargeError(TransportError):
     """The response body exceeded the transport's ``max_response_bytes``."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message, request_sent=True)
+
+
+def _connect_failure(exc: aiohttp.ClientConnectorError) -> str:
+    """What went wrong connecting, read defensively: aiohttp's exceptions vary by version.
+
+    Up to aiohttp 3.13.3, ``ClientConnectorCertificateError`` is a ``ClientConnectorError``
+    whose ``os_error`` property fails with ``AttributeError`` (it keeps a certificate error
+    instead), so no attribute is read here without a fallback.
+    """
+    for name in ("certificate_error", "os_error"):
+        try:
+            cause = getattr(exc, name, None)
+        except Exception:  # noqa: S112 - a broken property of an old aiohttp: try the next
+            continue
+        if cause is not None:
+            return f"{type(cause).__name__}: {cause}"
+    return _describe(exc)
+
+
+def _describe(exc: BaseException) -> str:
+    """``Type: message`` of any exception, even one whose ``__str__`` fails."""
+    try:
+        text = str(exc)
+    except Exception:  # the description must not fail in its turn
+        text = "(no description)"
+    return f"{type(exc).__name__}: {text}"
 
 
 def _headers(value: Mapping[str, str] | None) -> CIMultiDictProxy[str]:
@@ -182,6 +217,10 @@ class AiohttpTransport:
         self._last_timeout: Timeout | None = None
         self._last_client_timeout = aiohttp.ClientTimeout()
         self._closed = False
+        # Requests in flight, cancelled by aclose() so that each fails at once with a
+        # TransportClosedError instead of running on (or being cut off without a word).
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        self._cut_off: set[asyncio.Task[Any]] = set()
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("open" if self._session else "idle")
@@ -201,7 +240,7 @@ class AiohttpTransport:
                 )
             return self._session
         if self._closed:
-            raise RuntimeError("the client is closed; create a new one")
+            raise TransportClosedError("the client is closed; create a new one", request_sent=False)
         connector = aiohttp.TCPConnector(
             limit=self.max_connections,
             limit_per_host=0,
@@ -259,6 +298,26 @@ class AiohttpTransport:
     async def handle_request(self, request: HTTPRequest) -> HTTPResponse:
         """Send one request through the pool; see :class:`Transport`."""
         session = self._open_session()
+        task = asyncio.current_task()
+        if task is None:  # pragma: no cover - aiohttp itself needs a task
+            return await self._send(session, request)
+        self._in_flight.add(task)
+        try:
+            return await self._send(session, request)
+        except asyncio.CancelledError:
+            if task not in self._cut_off:
+                raise
+            # This cancellation is aclose()'s own, not the caller's: it is taken back and
+            # reported as what it is, a request cut off by closing the client.
+            task.uncancel()
+            raise TransportClosedError(
+                "the client was closed while the request was in flight", request_sent=True
+            ) from None
+        finally:
+            self._in_flight.discard(task)
+            self._cut_off.discard(task)
+
+    async def _send(self, session: aiohttp.ClientSession, request: HTTPRequest) -> HTTPResponse:
         try:
             # Awaited rather than entered with `async with`: the body is read whole, which
             # already hands the connection back; release() covers every other way out.
@@ -287,10 +346,17 @@ class AiohttpTransport:
             ) from exc
         except aiohttp.ClientConnectorError as exc:
             # Refused, DNS failure, TLS handshake failure: the request never left.
-            raise TransportError(f"cannot connect: {exc.os_error}", request_sent=False) from exc
-        except aiohttp.ClientError as exc:
             raise TransportError(
-                f"connection failed after the request was sent: {type(exc).__name__}: {exc}",
+                f"cannot connect: {_connect_failure(exc)}", request_sent=False
+            ) from exc
+        except TransportError:
+            raise
+        except (aiohttp.ClientError, OSError, ValueError, LookupError, AttributeError) as exc:
+            # ClientError is aiohttp's own; the others are what some aiohttp versions let
+            # escape from a hostile answer (a bad encoding, a header it cannot parse).  The
+            # request may have been sent: say so, and keep aiohttp's exception as the cause.
+            raise TransportError(
+                f"connection failed after the request was sent: {_describe(exc)}",
                 request_sent=True,
             ) from exc
 
@@ -315,8 +381,14 @@ class AiohttpTransport:
         return b"".join(chunks)
 
     async def aclose(self) -> None:
-        """Close the pool.  Idempotent; a no-op after ``fork()`` for the parent's pool."""
+        """Close the pool.  Idempotent; a no-op after ``fork()`` for the parent's pool.
+
+        Requests still in flight fail with :class:`TransportClosedError`.
+        """
         self._closed = True
+        for task in self._in_flight - self._cut_off:
+            self._cut_off.add(task)
+            task.cancel()
         session, self._session = self._session, None
         if session is None or self._pid != os.getpid():
             return
@@ -349,7 +421,7 @@ class MockTransport:
     async def handle_request(self, request: HTTPRequest) -> HTTPResponse:
         """Record ``request`` and answer it with the handler."""
         if self.closed:
-            raise RuntimeError("the client is closed; create a new one")
+            raise TransportClosedError("the client is closed; create a new one", request_sent=False)
         self.requests.append(request)
         try:
             import anyio  # noqa: PLC0415 - a test double's need; import efundpay skips anyio
