@@ -5,10 +5,14 @@ Everything about the wire format of models is decided here and in :mod:`efundpay
 
 - **Naming**: v3 objects are camelCase on the wire, v4 objects snake_case; attributes are
   always snake_case.
-- **Strict primitives**: ``"false"`` never becomes ``True``.  Booleans accept JSON booleans
-  and the strings ``"true"``/``"false"`` that older docs show; integers reject booleans,
-  strings and fractions; strings reject numbers (except ``recurringTarget``, documented to
-  arrive as either).
+- **Strict where meaning depends on it**: ``"false"`` never becomes ``True``.  Booleans
+  accept JSON booleans and the strings ``"true"``/``"false"`` that older docs show;
+  integers (amounts) reject booleans, strings and fractions; ids and a subscription's
+  ``status`` must be strings.
+- **Readable elsewhere**: a descriptive text field (a name, ``phone_number``, an option
+  such as ``pause_collection.behavior``) that arrives as another JSON value is kept as its
+  JSON text, with a logged warning, so that a successful call is never reported as failed
+  for a value nothing depends on (``recurringTarget`` is documented to arrive as a number).
 - **Open enums**: a value the SDK does not know comes back as the plain string.
 - **Forward compatible**: unknown keys are kept in each model's ``extra`` mapping.
 - **Times**: ISO 8601 (``Z`` or an offset) or epoch seconds → aware ``datetime``; a time
@@ -99,7 +103,7 @@ def _build(*, detailed: bool) -> cattrs.Converter:
     converter.register_structure_hook_factory(_is_optional, _structure_optional)
     converter.register_structure_hook(bool, w.structure_bool)
     converter.register_structure_hook(int, w.structure_int)
-    converter.register_structure_hook(str, w.structure_str)
+    converter.register_structure_hook(str, w.structure_text)
     converter.register_structure_hook(datetime, w.structure_datetime)
     converter.register_structure_hook(date, w.structure_date)
     # (by predicate: cattrs keeps hooks registered for a union type below every factory)
@@ -116,7 +120,7 @@ def _build(*, detailed: bool) -> cattrs.Converter:
     register(
         m.RecurringPayment, camel_case=True, hooks={"recurring_target": w.structure_str_or_number}
     )
-    register(m.Customer, camel_case=True)
+    register(m.Customer, camel_case=True, hooks={"id": w.structure_str})
     register(m.Card)
     register(m.PaymentMethod)
     register(m.SubscriptionCustomer)
@@ -126,7 +130,11 @@ def _build(*, detailed: bool) -> cattrs.Converter:
     register(
         m.Subscription,
         aliases={"cancelled_at": "canceled_at"},
-        hooks={"metadata": w.structure_object},
+        hooks={
+            "id": w.structure_str,
+            "status": w.structure_strict_enum(m.SubscriptionStatus | str),
+            "metadata": w.structure_object,
+        },
     )
     return converter
 
