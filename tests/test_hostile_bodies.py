@@ -18,6 +18,7 @@ import pytest
 
 from efundpay import (
     APIResponseValidationError,
+    APIStatusError,
     HTTPResponse,
     InternalServerError,
     NotFoundError,
@@ -122,7 +123,7 @@ async def test_a_card_number_inside_a_parsed_error_body_is_still_masked() -> Non
         "card": {"number": "4111111111111111"},
         "timestamp": EPOCH_MS,
     }
-    with pytest.raises(Exception) as raised:
+    with pytest.raises(APIStatusError) as raised:
         await _pause(HTTPResponse.from_json(402, body))
     error = raised.value
     for text in (str(error), repr(error.body), str(getattr(error, "message", ""))):
