@@ -123,7 +123,7 @@ async def test_error_headers_are_case_insensitive_and_read_only() -> None:
     with pytest.raises(TypeError):
         headers["x"] = "y"  # type: ignore[index]
     with pytest.raises(AttributeError):
-        headers.extra = 1  # type: ignore[attr-defined]
+        headers.extra = 1
     assert pickle.loads(pickle.dumps(headers)) == headers
 
 

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from django.utils.asyncio import async_unsafe
+from django.utils.asyncio import async_unsafe  # type: ignore[import-untyped]
 
 from efundpay import EFundPay, RetryEvent, RetryPolicy
 from efundpay.testing import FakeEFundPay
@@ -61,9 +61,11 @@ def test_the_blocking_client_can_be_used_inside_its_own_on_retry_hook() -> None:
 
 
 def test_the_blocking_clients_hook_runs_where_django_allows_blocking_code() -> None:
-    @async_unsafe
-    def orm_call(event: RetryEvent) -> str:  # what Django guards every ORM call with
+    def operation_of(event: RetryEvent) -> str:
         return event.operation
+
+    # What Django guards every ORM call with: it refuses a thread with a running loop.
+    orm_call: Callable[[RetryEvent], str] = async_unsafe(operation_of)
 
     seen: list[str] = []
     loops: list[bool] = []
@@ -88,7 +90,7 @@ def test_the_blocking_clients_hook_runs_where_django_allows_blocking_code() -> N
 def test_a_blocking_call_on_the_clients_own_loop_thread_raises_instead_of_hanging() -> None:
     with FakeEFundPay() as fake, EFundPay(**fake.client_kwargs()) as client:
         client.customers.toggle(CUS)  # starts the loop thread
-        loop = client._runner._state._loop  # type: ignore[attr-defined]
+        loop = client._runner._state._loop
         assert loop is not None
         done = threading.Event()
         outcome: list[BaseException | None] = []

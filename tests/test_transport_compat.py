@@ -35,16 +35,18 @@ def _connection_key() -> ConnectionKey:
     }
     # A NamedTuple in recent releases, a frozen dataclass in older ones: built by its fields.
     names = inspect.signature(ConnectionKey).parameters
-    return ConnectionKey(**{name: fields.get(name) for name in names})
+    make: Any = ConnectionKey
+    key: ConnectionKey = make(**{name: fields.get(name) for name in names})
+    return key
 
 
 def certificate_error_as_aiohttp_3_10_made_it() -> aiohttp.ClientConnectorCertificateError:
     """The exception of aiohttp 3.10.0-3.13.3: no ``_os_error``, so ``os_error`` fails."""
     error = aiohttp.ClientConnectorCertificateError.__new__(aiohttp.ClientConnectorCertificateError)
     certificate_error = ssl.SSLCertVerificationError(1, "certificate verify failed")
-    error._conn_key = _connection_key()  # type: ignore[attr-defined]
-    error._certificate_error = certificate_error  # type: ignore[attr-defined]
-    error.args = (error._conn_key, certificate_error)  # type: ignore[attr-defined]
+    error._conn_key = _connection_key()
+    error._certificate_error = certificate_error
+    error.args = (error._conn_key, certificate_error)
     return error
 
 
