@@ -326,21 +326,38 @@ class _State:
             # for itself: the loop closes the client and stops once this callback returns.
             loop.call_soon(_stop_from_inside, loop, portal, self._on_close)
             return
+        # Each step is handed to the loop without waiting for it to accept (unlike the
+        # portal's start_task_soon), so that a wedged loop bounds close() by its timeouts
+        # instead of hanging it, and interpreter exit with it.
         try:
-            portal.start_task_soon(self._on_close).result(_CLOSE_TIMEOUT)
+            _on(loop, _awaited(self._on_close)).result(_CLOSE_TIMEOUT)
             # The pool is closed: calls in flight now fail on their own, each with its
             # idempotency key and outcome.  Give them a moment before cancelling the rest.
             tasks = {call.task for call in list(self.calls)} - {None}
             if tasks:
                 with contextlib.suppress(concurrent.futures.TimeoutError, RuntimeError):
-                    portal.start_task_soon(_wait_for, tasks, _IN_FLIGHT_GRACE).result(
-                        _CLOSE_TIMEOUT
-                    )
+                    _on(loop, _wait_for(tasks, _IN_FLIGHT_GRACE)).result(_CLOSE_TIMEOUT)
         finally:
-            # Calls still in flight on other threads are cancelled; they raise RuntimeError.
+            # Calls still in flight on other threads are cancelled; they raise
+            # ClientClosedError.
             with contextlib.suppress(RuntimeError, concurrent.futures.TimeoutError):
-                portal.start_task_soon(portal.stop, True).result(_CLOSE_TIMEOUT)
+                _on(loop, portal.stop(True)).result(_CLOSE_TIMEOUT)
             thread.join(_CLOSE_TIMEOUT)
+
+
+def _on(
+    loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any, Any, None]
+) -> concurrent.futures.Future[None]:
+    """Run ``coroutine`` on ``loop`` from another thread; never blocks the caller."""
+    try:
+        return asyncio.run_coroutine_threadsafe(coroutine, loop)
+    except RuntimeError:  # the loop has closed: there is nothing left to run it
+        coroutine.close()
+        raise
+
+
+async def _awaited(fn: Callable[[], Awaitable[None]]) -> None:
+    await fn()
 
 
 async def _wait_for(tasks: set[asyncio.Task[None] | None], seconds: float) -> None:

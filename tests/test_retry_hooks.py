@@ -15,7 +15,7 @@ from collections.abc import Callable
 import pytest
 from django.utils.asyncio import async_unsafe  # type: ignore[import-untyped]
 
-from efundpay import EFundPay, RetryEvent, RetryPolicy
+from efundpay import EFundPay, RetryEvent, RetryPolicy, _runner
 from efundpay.testing import FakeEFundPay
 from tests.helpers import CUS, STATUS, SUB
 
@@ -109,3 +109,23 @@ def test_a_blocking_call_on_the_clients_own_loop_thread_raises_instead_of_hangin
         assert isinstance(error, RuntimeError)
         assert "own event-loop thread" in str(error)
         assert fake.customer(CUS).toggle_count == 1
+
+
+def test_closing_a_client_whose_loop_is_wedged_returns_instead_of_hanging(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A regression of any test above leaves the loop thread blocked for good; closing the
+    # client (and so interpreter exit) must still return, within its timeouts.
+    monkeypatch.setattr(_runner, "_CLOSE_TIMEOUT", 0.2)
+    release = threading.Event()
+    with FakeEFundPay() as fake:
+        client = EFundPay(**fake.client_kwargs())
+        client.customers.toggle(CUS)
+        loop = client._runner._state._loop
+        assert loop is not None
+        loop.call_soon_threadsafe(release.wait, 30)  # the loop thread blocks here
+        try:
+            with pytest.raises(TimeoutError):
+                run_bounded(client.close)
+        finally:
+            release.set()
