@@ -146,6 +146,8 @@ _HOSTILE_HEADERS = [
     ((b"x-request-id", b"req-\xff\xfe"),),
     ((b"x-request-id", b"a"), (b"X-Request-Id", b"b")),
     ((b"Content-Type", b"text/html"),),
+    # A redirect elsewhere on the same server: followed, it would show in the server's counts.
+    ((b"Location", b"/v3/redirected"),),
 ]
 
 
