@@ -14,7 +14,7 @@ The wrapped async client and its aiohttp session live on that loop.  What follow
 - Exceptions raised on the loop reach the caller as they are: the same object, so the same
   class and attributes as from the async client.
 - After ``os.fork()`` the child starts its own thread, loop and session on its first call;
-  what it inherited from the parent is left untouched (see :class:`_ForkSafeSelector`).
+  what it inherited from the parent is left untouched (see ``_forksafe.ForkSafeSelector``).
 - The ``on_retry`` hook of a blocking client runs in a worker thread, not on the loop, so it
   may block or call the client again (see ``_retry.HOOKS_MAY_BLOCK``).  A blocking call
   made on the loop's own thread could never finish: it raises at once instead.
@@ -31,13 +31,13 @@ import asyncio
 import concurrent.futures
 import contextlib
 import os
-import selectors
 import threading
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, Final, Generic, ParamSpec, TypeVar, cast
 
 from ._errors import ClientClosedError
+from ._forksafe import ForkSafeSelector
 from ._retry import HOOKS_MAY_BLOCK
 
 if TYPE_CHECKING:
@@ -59,58 +59,10 @@ _CLOSED_MESSAGE: Final = "the client is closed; create a new one"
 _IN_FLIGHT_GRACE: Final = 1.0
 
 
-class _ForkSafeSelector(selectors.DefaultSelector):
-    """The default selector, inert in a forked child.
-
-    An epoll set is shared between the parent and a child after ``fork()``.  When the child
-    drops what it inherited (aiohttp closing the parent's pooled connections, say), the
-    loop would *unregister* those sockets, and that removes them from the parent's set too:
-    the parent's next response on such a socket would never be noticed, and its call would
-    time out.  In a child this selector shows no registrations and changes none, so nothing
-    inherited can touch the parent's loop.  (kqueue is not inherited; poll/select keep no
-    kernel state: only epoll needs this, but it costs nothing elsewhere.)
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._owner_pid = os.getpid()
-
-    def _inherited(self) -> bool:
-        return os.getpid() != self._owner_pid
-
-    def get_map(self) -> Mapping[Any, selectors.SelectorKey]:
-        """The registrations; none in a forked child (asyncio 3.13+ looks here)."""
-        return {} if self._inherited() else super().get_map()
-
-    def get_key(self, fileobj: Any) -> selectors.SelectorKey:
-        """The registration of ``fileobj``; none in a forked child (asyncio < 3.13)."""
-        if self._inherited():
-            raise KeyError(f"{fileobj!r} is not registered in this process")
-        return super().get_key(fileobj)
-
-    def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
-        """Register ``fileobj``; refused in a forked child."""
-        if self._inherited():
-            raise RuntimeError("this event loop belongs to the parent process")
-        return super().register(fileobj, events, data)
-
-    def unregister(self, fileobj: Any) -> selectors.SelectorKey:
-        """Unregister ``fileobj``; in a forked child nothing is registered."""
-        if self._inherited():
-            raise KeyError(f"{fileobj!r} is not registered in this process")
-        return super().unregister(fileobj)
-
-    def modify(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
-        """Change the registration of ``fileobj``; in a forked child nothing is registered."""
-        if self._inherited():
-            raise KeyError(f"{fileobj!r} is not registered in this process")
-        return super().modify(fileobj, events, data)
-
-
 def _new_loop() -> asyncio.AbstractEventLoop:
     if not hasattr(os, "fork"):
         return asyncio.new_event_loop()
-    return asyncio.SelectorEventLoop(_ForkSafeSelector())
+    return asyncio.SelectorEventLoop(ForkSafeSelector())
 
 
 def _serve(

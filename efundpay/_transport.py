@@ -32,7 +32,13 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from ._config import Timeout
-from ._pickling import PicklableError
+from ._transport_errors import (
+    ResponseTooLargeError,
+    TransportClosedError,
+    TransportError,
+    TransportTimeoutError,
+    from_aiohttp,
+)
 
 __all__ = [
     "AiohttpTransport",
@@ -48,63 +54,6 @@ __all__ = [
 
 DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 _MAX_CACHED_TIMEOUTS = 16
-
-
-class TransportError(PicklableError):
-    """A request got no usable response.
-
-    ``request_sent`` is ``False`` only when the transport knows no byte of the request left
-    this process (connection refused, DNS failure, connect timeout): the server cannot have
-    acted on it.
-    """
-
-    def __init__(self, message: str, *, request_sent: bool) -> None:
-        super().__init__(message)
-        self.request_sent = request_sent
-
-
-class TransportTimeoutError(TransportError):
-    """The attempt ran out of time; ``request_sent`` says in which phase."""
-
-
-class TransportClosedError(TransportError):
-    """The transport was closed before the request, or while it was in flight.
-
-    ``request_sent`` is ``False`` when it was closed before the request was started.
-    """
-
-
-class ResponseTooLargeError(TransportError):
-    """The response body exceeded the transport's ``max_response_bytes``."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, request_sent=True)
-
-
-def _connect_failure(exc: aiohttp.ClientConnectorError) -> str:
-    """What went wrong connecting, read defensively: aiohttp's exceptions vary by version.
-
-    Up to aiohttp 3.13.3, ``ClientConnectorCertificateError`` is a ``ClientConnectorError``
-    whose ``os_error`` property fails with ``AttributeError`` (it keeps a certificate error
-    instead), so no attribute is read here without a fallback.
-    """
-    for name in ("certificate_error", "os_error"):
-        try:
-            cause = getattr(exc, name, None)
-        except Exception:  # noqa: S112 - a broken property of an old aiohttp: try the next
-            continue
-        if cause is not None:
-            return f"{type(cause).__name__}: {cause}"
-    return _describe(exc)
-
-
-def _describe(exc: BaseException) -> str:
-    """``Type: message`` of any exception, even one whose ``__str__`` fails."""
-    try:
-        text = str(exc)
-    except Exception:  # the description must not fail in its turn
-        text = "(no description)"
-    return f"{type(exc).__name__}: {text}"
 
 
 def _headers(value: Mapping[str, str] | None) -> CIMultiDictProxy[str]:
@@ -334,31 +283,11 @@ class AiohttpTransport:
             finally:
                 response.release()
             return HTTPResponse(response.status, response.headers, content)
-        except aiohttp.ConnectionTimeoutError as exc:
-            raise TransportTimeoutError(
-                f"timed out connecting ({request.timeout.connect:g}s)", request_sent=False
-            ) from exc
-        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            raise TransportTimeoutError(
-                f"timed out after sending, waiting for the response "
-                f"({request.timeout.total:g}s per attempt)",
-                request_sent=True,
-            ) from exc
-        except aiohttp.ClientConnectorError as exc:
-            # Refused, DNS failure, TLS handshake failure: the request never left.
-            raise TransportError(
-                f"cannot connect: {_connect_failure(exc)}", request_sent=False
-            ) from exc
         except TransportError:
-            raise
-        except (aiohttp.ClientError, OSError, ValueError, LookupError, AttributeError) as exc:
-            # ClientError is aiohttp's own; the others are what some aiohttp versions let
-            # escape from a hostile answer (a bad encoding, a header it cannot parse).  The
-            # request may have been sent: say so, and keep aiohttp's exception as the cause.
-            raise TransportError(
-                f"connection failed after the request was sent: {_describe(exc)}",
-                request_sent=True,
-            ) from exc
+            raise  # the body over the cap: already this module's own
+        except Exception as exc:
+            # Mapped by one function that knows every aiohttp release the SDK accepts.
+            raise from_aiohttp(exc, request.timeout) from exc
 
     async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
         limit = self.max_response_bytes
