@@ -16,6 +16,7 @@ from ._errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    ClientClosedError,
     ConfigurationError,
     ConflictError,
     EFundPayError,
@@ -26,6 +27,7 @@ from ._errors import (
     UnprocessableEntityError,
     WebhookVerificationError,
 )
+from ._headers import Headers
 from ._retry import RetryEvent, RetryPolicy
 from ._sync import EFundPay
 from ._transport import (
@@ -34,6 +36,7 @@ from ._transport import (
     HTTPResponse,
     MockTransport,
     Transport,
+    TransportClosedError,
     TransportError,
     TransportTimeoutError,
 )
@@ -70,6 +73,7 @@ __all__ = [
     "CancellationDetails",
     "CancellationReason",
     "Card",
+    "ClientClosedError",
     "ConfigurationError",
     "ConflictError",
     "Customer",
@@ -78,6 +82,7 @@ __all__ = [
     "Environment",
     "HTTPRequest",
     "HTTPResponse",
+    "Headers",
     "InternalServerError",
     "MockTransport",
     "NotFoundError",
@@ -97,6 +102,7 @@ __all__ = [
     "SubscriptionStatus",
     "Timeout",
     "Transport",
+    "TransportClosedError",
     "TransportError",
     "TransportTimeoutError",
     "UnprocessableEntityError",

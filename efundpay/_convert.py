@@ -5,10 +5,14 @@ Everything about the wire format of models is decided here and in :mod:`efundpay
 
 - **Naming**: v3 objects are camelCase on the wire, v4 objects snake_case; attributes are
   always snake_case.
-- **Strict primitives**: ``"false"`` never becomes ``True``.  Booleans accept JSON booleans
-  and the strings ``"true"``/``"false"`` that older docs show; integers reject booleans,
-  strings and fractions; strings reject numbers (except ``recurringTarget``, documented to
-  arrive as either).
+- **Strict where meaning depends on it**: ``"false"`` never becomes ``True``.  Booleans
+  accept JSON booleans and the strings ``"true"``/``"false"`` that older docs show;
+  integers (amounts) reject booleans, strings and fractions; ids and a subscription's
+  ``status`` must be strings.
+- **Readable elsewhere**: a descriptive text field (a name, ``phone_number``, an option
+  such as ``pause_collection.behavior``) that arrives as another JSON value is kept as its
+  JSON text, with a logged warning, so that a successful call is never reported as failed
+  for a value nothing depends on (``recurringTarget`` is documented to arrive as a number).
 - **Open enums**: a value the SDK does not know comes back as the plain string.
 - **Forward compatible**: unknown keys are kept in each model's ``extra`` mapping.
 - **Times**: ISO 8601 (``Z`` or an offset) or epoch seconds → aware ``datetime``; a time
@@ -31,7 +35,7 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
 
@@ -88,6 +92,20 @@ def _equal_to(expected: Any) -> Callable[[Any], bool]:
     return lambda type_: bool(type_ == expected)
 
 
+# The identifying and money fields of notifications: a number or object there is refused.
+_CHARGE_IDS: Final = (
+    "order_id",
+    "transaction_id",
+    "customer_id",
+    "merchant_id",
+    "store_id",
+    "reference_id",
+    "currency",
+    "currency_type",
+)
+_EVENT_IDS: Final = ("id", "type", "merchant_transaction_id", "original_transaction_id")
+
+
 def _build(*, detailed: bool) -> cattrs.Converter:
     """The converter, configured: primitives, then the models (see ``_register``)."""
     import cattrs  # noqa: PLC0415 - deferred from import time to first use, see above
@@ -99,7 +117,7 @@ def _build(*, detailed: bool) -> cattrs.Converter:
     converter.register_structure_hook_factory(_is_optional, _structure_optional)
     converter.register_structure_hook(bool, w.structure_bool)
     converter.register_structure_hook(int, w.structure_int)
-    converter.register_structure_hook(str, w.structure_str)
+    converter.register_structure_hook(str, w.structure_text)
     converter.register_structure_hook(datetime, w.structure_datetime)
     converter.register_structure_hook(date, w.structure_date)
     # (by predicate: cattrs keeps hooks registered for a union type below every factory)
@@ -116,7 +134,7 @@ def _build(*, detailed: bool) -> cattrs.Converter:
     register(
         m.RecurringPayment, camel_case=True, hooks={"recurring_target": w.structure_str_or_number}
     )
-    register(m.Customer, camel_case=True)
+    register(m.Customer, camel_case=True, hooks={"id": w.structure_str})
     register(m.Card)
     register(m.PaymentMethod)
     register(m.SubscriptionCustomer)
@@ -126,14 +144,31 @@ def _build(*, detailed: bool) -> cattrs.Converter:
     register(
         m.Subscription,
         aliases={"cancelled_at": "canceled_at"},
-        hooks={"metadata": w.structure_object},
+        hooks={
+            "id": w.structure_str,
+            "status": w.structure_strict_enum(m.SubscriptionStatus | str),
+            "metadata": w.structure_object,
+        },
     )
     # What eFundPay sends: v3 notifications (camelCase) and v4 webhooks (snake_case).
-    register(m.ChargeOrder, camel_case=True)
-    register(m.RecurringCharge, camel_case=True)
-    register(m.RecurringPaymentNotification, camel_case=True)
+    # Strict where money is concerned: ids, currencies and statuses are never kept as text.
+    text = w.nullable(w.structure_str)
+    register(m.ChargeOrder, camel_case=True, hooks=dict.fromkeys(("id", "currency_type"), text))
+    register(
+        m.RecurringCharge,
+        camel_case=True,
+        hooks={
+            **dict.fromkeys(_CHARGE_IDS, text),
+            "status": w.structure_strict_enum(m.ChargeStatus | str | None),
+        },
+    )
+    register(
+        m.RecurringPaymentNotification,
+        camel_case=True,
+        hooks={"event_type": w.structure_strict_enum(m.NotificationEventType | str | None)},
+    )
     register(m.WebhookEventData)
-    register(m.WebhookEvent)
+    register(m.WebhookEvent, hooks=dict.fromkeys(_EVENT_IDS, text))
     return converter
 
 

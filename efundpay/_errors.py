@@ -6,7 +6,8 @@
     ├── ConfigurationError              bad or missing settings; raised before any I/O
     ├── APIError                        something happened while talking to eFundPay
     │   ├── APIConnectionError          no usable response (refused, reset, DNS, TLS)
-    │   │   └── APITimeoutError         an attempt or the whole call ran out of time
+    │   │   ├── APITimeoutError         an attempt or the whole call ran out of time
+    │   │   └── ClientClosedError       the client was closed before or during the call
     │   ├── APIResponseValidationError  a response that is not what the docs describe
     │   └── APIStatusError              eFundPay said no: .status_code .code .message .debug
     │       ├── BadRequestError             400
@@ -36,12 +37,20 @@ Two attributes matter most when money is involved:
 
 No exception text ever contains the API key: it is replaced by ``[REDACTED]`` wherever it
 would appear, even when eFundPay echoes it back.
+
+Every exception here can be pickled with all its attributes (``headers`` are a picklable
+:class:`~efundpay.Headers`), so it crosses a ``ProcessPoolExecutor`` or a task queue intact;
+its ``__cause__`` (the transport's exception behind an :class:`APIConnectionError`) is not
+carried across, as with any pickled exception.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from ._headers import Headers
+from ._pickling import PicklableError
 
 __all__ = [
     "APIConnectionError",
@@ -51,6 +60,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConfigurationError",
     "ConflictError",
     "EFundPayError",
@@ -64,7 +74,7 @@ __all__ = [
 ]
 
 
-class EFundPayError(Exception):
+class EFundPayError(PicklableError):
     """Base class of every error the SDK raises on purpose."""
 
 
@@ -143,6 +153,16 @@ class APITimeoutError(APIConnectionError):
     """An attempt (``timeout``) or the whole call (``deadline``) ran out of time."""
 
 
+class ClientClosedError(APIConnectionError, RuntimeError):
+    """The client was closed before the call, or while it ran.
+
+    Like every failed call it carries ``idempotency_key``, ``attempts`` and
+    ``outcome_unknown``: a status change cut off by ``close()`` may have been applied.  It is
+    never retried.  It is also a :class:`RuntimeError`, what using a closed client raised
+    before it was an :class:`APIError`.
+    """
+
+
 class APIResponseValidationError(APIError):
     """eFundPay answered, but not in the shape its docs describe.
 
@@ -151,7 +171,7 @@ class APIResponseValidationError(APIError):
     """
 
     status_code: int | None
-    headers: Mapping[str, str]
+    headers: Headers
     body: str
     request_id: str | None
 
@@ -167,7 +187,7 @@ class APIResponseValidationError(APIError):
     ) -> None:
         super().__init__(message, **kwargs)
         self.status_code = status_code
-        self.headers = dict(headers or {})
+        self.headers = Headers(headers or {})
         self.body = body
         self.request_id = request_id
 
@@ -182,8 +202,9 @@ class APIStatusError(APIError):
         debug: the sandbox-only debug text of a v3 error, when present.
         details: any ``details``/``errors`` value the body carried.
         request_id: the ``x-request-id`` response header; quote it to eFundPay support.
-        body: the decoded JSON body, or the raw text when it was not JSON.
-        headers: the response headers.
+        body: the decoded JSON body (sensitive values masked), or the raw text when it was
+            not JSON.
+        headers: the response headers, a case-insensitive :class:`~efundpay.Headers`.
         retry_after: the server's ``Retry-After`` in seconds, when it sent one.
     """
 
@@ -193,7 +214,7 @@ class APIStatusError(APIError):
     details: Any
     request_id: str | None
     body: Any
-    headers: Mapping[str, str]
+    headers: Headers
     retry_after: float | None
 
     def __init__(
@@ -217,7 +238,7 @@ class APIStatusError(APIError):
         self.details = details
         self.request_id = request_id
         self.body = body
-        self.headers = dict(headers or {})
+        self.headers = Headers(headers or {})
         self.retry_after = retry_after
 
 
@@ -246,7 +267,11 @@ class UnprocessableEntityError(APIStatusError):
 
 
 class RateLimitError(APIStatusError):
-    """429, or a v3 envelope with code ``EXCEEDED_LIMIT``: nothing was applied; retry later."""
+    """429, or a 4xx/2xx v3 envelope with code ``EXCEEDED_LIMIT``: nothing was applied.
+
+    A 5xx is never a rate limit, whatever its body says: a server that failed may have
+    applied the change first.
+    """
 
 
 class InternalServerError(APIStatusError):
@@ -265,11 +290,15 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 
 
 def status_error_class(status_code: int, code: str | None = None) -> type[APIStatusError]:
-    """The most specific :class:`APIStatusError` subclass for a status and error code."""
-    if code == "EXCEEDED_LIMIT":
-        return RateLimitError
+    """The most specific :class:`APIStatusError` subclass for a status and error code.
+
+    The status decides first: a 5xx is an :class:`InternalServerError` even when its body
+    says ``EXCEEDED_LIMIT`` (the change may have been applied before the server failed).
+    """
     if status_code >= 500:
         return InternalServerError
+    if code == "EXCEEDED_LIMIT":
+        return RateLimitError
     return _BY_STATUS.get(status_code, APIStatusError)
 
 

@@ -6,6 +6,10 @@ attempt: request line, status or error, attempt, duration, request id) or
 ``EFUNDPAY_LOG=debug`` (also the request and response bodies, redacted) attaches a stderr
 handler for quick diagnosis.  API keys, card numbers, security codes and client keys never
 appear in a log line: headers are never logged and bodies pass through :mod:`._redact`.
+
+Logging never changes what a call returns or raises: a body that cannot be logged (nested
+deeper than anything can follow, say) is logged as such, and a failure while writing a log
+line is reported on the logger instead of ending the call.
 """
 
 from __future__ import annotations
@@ -63,6 +67,29 @@ def log_attempt(
     """One INFO line for an attempt that got a response; the redacted bodies at DEBUG."""
     if not logger.isEnabledFor(logging.INFO):
         return
+    try:
+        _log_attempt(
+            request, response, url=url, attempt=attempt, started=started, sent=sent, secrets=secrets
+        )
+    except Exception as exc:  # a log line must never change the call's outcome
+        logger.warning(
+            "%s: attempt %d could not be logged (%s)",
+            request.operation,
+            attempt,
+            type(exc).__name__,
+        )
+
+
+def _log_attempt(
+    request: APIRequest[Any],
+    response: HTTPResponse,
+    *,
+    url: str,
+    attempt: int,
+    started: float,
+    sent: bytes | None,
+    secrets: Secrets,
+) -> None:
     logger.info(
         "%s %s -> %d (%s, attempt %d, %.1f ms, request_id=%s)",
         request.method,
@@ -99,6 +126,8 @@ def _redacted_body(content: bytes | None, secrets: Secrets) -> str:
         return "(empty)"
     try:
         return json.dumps(redact_json(json.loads(content), secrets))
+    except RecursionError:
+        return f"({len(content)} bytes of JSON nested too deep to read)"
     except ValueError:
         # Not JSON (an HTML page, a truncated body): the text redaction still masks secret
         # keys, card numbers and the values of sensitive "key": value pairs.

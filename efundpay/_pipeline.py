@@ -26,12 +26,13 @@ from ._errors import (
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
+    ClientClosedError,
 )
 from ._logging import log_attempt, log_failed_attempt, logger
 from ._redact import Secrets, redact_text
 from ._request import APIRequest
 from ._response import read_response
-from ._retry import RetryEvent, RetryPolicy
+from ._retry import RetryEvent, RetryPolicy, call_hook, may_have_applied, may_send_again
 from ._secret import SecretHeaders
 from ._transport import (
     AiohttpTransport,
@@ -39,6 +40,7 @@ from ._transport import (
     HTTPResponse,
     ResponseTooLargeError,
     Transport,
+    TransportClosedError,
     TransportError,
     TransportTimeoutError,
 )
@@ -136,7 +138,7 @@ async def run_call(
         if outcome.sent:
             if (
                 not resent
-                and _may_send_again(request, maybe_applied)
+                and may_send_again(idempotent=request.idempotent, maybe_applied=maybe_applied)
                 and await _rejected(auth, auth_request, error)
             ):
                 resent = 1
@@ -147,7 +149,7 @@ async def run_call(
                     error,
                 )
                 continue
-            maybe_applied = maybe_applied or _may_have_applied(error)
+            maybe_applied = maybe_applied or may_have_applied(error)
         delay = _retry_delay(
             error,
             request,
@@ -166,8 +168,9 @@ async def run_call(
             raise _finish(error, request, url, attempt, maybe_applied)
         policy = config.retry
         if policy.on_retry is not None:
-            policy.on_retry(
-                RetryEvent(request.operation, attempt, error, delay, request.idempotency_key)
+            await call_hook(
+                policy.on_retry,
+                RetryEvent(request.operation, attempt, error, delay, request.idempotency_key),
             )
         logger.info(
             "%s: retrying in %.2fs after attempt %d: %s",
@@ -227,11 +230,6 @@ async def _attempt(
         return _Failed(exc, sent=True)
 
 
-def _may_send_again(request: APIRequest[Any], maybe_applied: bool) -> bool:
-    """A toggle that may already have been applied is never sent again, whatever the error."""
-    return request.idempotent or not maybe_applied
-
-
 async def _rejected(auth: Auth, auth_request: AuthRequest, error: APIError) -> bool:
     """Whether ``error`` proves nothing was applied and ``auth`` has new credentials to try."""
     if not isinstance(error, APIStatusError):
@@ -278,16 +276,22 @@ def _transport_error(
             method=request.method,
             url=url,
         )
-    error_class = APITimeoutError if isinstance(exc, TransportTimeoutError) else APIConnectionError
+    error_class: type[APIConnectionError] = APIConnectionError
+    if isinstance(exc, TransportTimeoutError):
+        error_class = APITimeoutError
+    elif isinstance(exc, TransportClosedError):
+        error_class = ClientClosedError
     detail = str(exc)
     if error_class is APITimeoutError and timeout is not config.timeout:
         detail += f" (the call's deadline of {config.deadline:g}s)"
-    return error_class(
+    error = error_class(
         redact_text(f"{request.operation}: {detail} [{request.method} {url}]", secrets),
         request_sent=exc.request_sent,
         method=request.method,
         url=url,
     )
+    error.__cause__ = exc  # the transport's failure (and, behind it, aiohttp's) stays reachable
+    return error
 
 
 def _retry_delay(
@@ -305,9 +309,13 @@ def _retry_delay(
     ``False`` when the attempt failed before its request left (a token fetch failed), which
     makes even a toggle safe to try again.
     """
-    if retries > policy.max_retries or not _may_send_again(request, maybe_applied):
+    if retries > policy.max_retries or not may_send_again(
+        idempotent=request.idempotent, maybe_applied=maybe_applied
+    ):
         return None
-    if not policy.may_retry(error, idempotent=request.idempotent or not sent):
+    if not policy.may_retry(
+        error, idempotent=request.idempotent or not sent, maybe_applied=maybe_applied
+    ):
         return None
     retry_after = error.retry_after if isinstance(error, APIStatusError) else None
     return policy.delay(retries, retry_after)
@@ -352,17 +360,6 @@ def _finish(
         head = str(error).rstrip()
         error.add_detail(note if head.endswith((".", "]", ")")) else "." + note)
     return error
-
-
-def _may_have_applied(error: APIError) -> bool:
-    if isinstance(error, APIConnectionError):
-        return error.request_sent
-    if isinstance(error, APIResponseValidationError):
-        # eFundPay answered (2xx, or a body too large to read): the change was probably made.
-        return True
-    if isinstance(error, APIStatusError):
-        return error.status_code >= 500 or error.status_code == 408
-    return False
 
 
 def _clamp(timeout: Timeout, deadline_at: float) -> Timeout | None:

@@ -47,7 +47,9 @@ would return unchanged:
 Every other value goes to the hook the converter uses for the field's type, which converts
 it (``"true"``, ``1000.0``, an ISO time) or raises.  A nested model goes to the converter's
 hook for it: its own reader.  A field with a hook of its own (``hooks=``, e.g.
-``metadata``) always goes to that hook.  A missing key gets the attrs default.  The rules of
+``metadata``) always goes to that hook, unless the hook is *narrowing* (``_wire.narrowing``:
+the strict ``id`` and ``status``), which stands in for the type's hook behind the same
+inline tests.  A missing key gets the attrs default.  The rules of
 a whole object (is it one, aliases, unknown keys) are the functions of :mod:`efundpay._wire`
 the detailed converter calls too; a reader only skips calling them when a cheap test shows
 they have nothing to do (no alias sent; as many keys as known attributes found).
@@ -76,6 +78,7 @@ from ._wire import (
     NULL_STRING,
     NULLABLE,
     enum_members,
+    is_narrowing,
     json_object,
     open_enum,
     unknown_keys,
@@ -239,8 +242,10 @@ def _convert_lines(
     call = f"{local} = hook_{name}({local}, type_{name})"
     namespace[f"type_{name}"] = type_
 
-    if name in hooks:  # a hook of its own sees every value, None included
-        namespace[f"hook_{name}"] = hooks[name]
+    own_hook = hooks.get(name)
+    if own_hook is not None and not is_narrowing(own_hook):
+        # a hook of its own sees every value, None included
+        namespace[f"hook_{name}"] = own_hook
         return [call]
     if type_ in NULLABLE:  # _wire.nullable's test, then the hook that it wraps
         namespace[f"hook_{name}"] = NULLABLE[type_]
@@ -255,7 +260,10 @@ def _convert_lines(
         namespace[f"type_{name}"] = inner
         return [f"if {local} is not None:", f"    {call}"] if is_optional else [call]
 
-    namespace[f"hook_{name}"] = converter.get_structure_hook(type_)
+    # A narrowing hook (``_wire.narrowing``) returns what the type's own hook returns for
+    # every value the inline tests below let through, and refuses more of the rest: so it
+    # takes the type's hook's place behind the same inline tests.
+    namespace[f"hook_{name}"] = own_hook or converter.get_structure_hook(type_)
     enum_cls = open_enum(type_)
     if enum_cls is not None:  # a known value becomes its member, as in the enum's hook
         namespace[f"members_{name}"] = enum_members(enum_cls)

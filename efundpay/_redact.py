@@ -11,12 +11,18 @@ from typing import Any, Final, TypeAlias
 
 from ._secret import Secret
 
-__all__ = ["REDACTED", "Secrets", "redact_json", "redact_text"]
+__all__ = ["MAX_JSON_DEPTH", "REDACTED", "TOO_DEEP", "Secrets", "redact_json", "redact_text"]
 
 #: The secrets to remove from a text: held as :class:`Secret` (or, from older callers, str).
 Secrets: TypeAlias = tuple[str | Secret, ...]
 
 REDACTED: Final = "[REDACTED]"
+
+#: How deep :func:`redact_json` follows nested JSON.  Deeper values are replaced by
+#: :data:`TOO_DEEP`: nothing eFundPay documents nests past a handful of levels, and a copy
+#: bounded in depth can be logged, printed and pickled without running out of stack.
+MAX_JSON_DEPTH: Final = 32
+TOO_DEEP: Final = "[nested too deep]"
 
 # Keys whose values are never shown in a log line, in any casing or naming style.
 SENSITIVE_KEYS: Final = frozenset(
@@ -93,17 +99,27 @@ def redact_text(text: str, secrets: Secrets = ()) -> str:
     return re.sub(_PAN, _mask_pan, text)
 
 
-def redact_json(value: Any, secrets: Secrets = ()) -> Any:
-    """A copy of decoded JSON with sensitive keys masked and secrets removed from strings."""
+def redact_json(value: Any, secrets: Secrets = (), *, _depth: int = 0) -> Any:
+    """A copy of decoded JSON with sensitive keys masked and secrets removed from strings.
+
+    Numbers are kept as they are (an epoch-ms timestamp is not a card number: only text can
+    hide one).  Containers nested deeper than :data:`MAX_JSON_DEPTH` become
+    :data:`TOO_DEEP`, so the copy is always safe to log, print and pickle.
+
+    >>> redact_json({"card": {"number": "4111111111111111"}, "at": 1732912345678})
+    {'card': {'number': '[REDACTED]'}, 'at': 1732912345678}
+    """
+    if isinstance(value, Mapping | list) and _depth >= MAX_JSON_DEPTH:
+        return TOO_DEEP
     if isinstance(value, Mapping):
         return {
-            key: REDACTED
+            redact_text(key, secrets) if isinstance(key, str) else key: REDACTED
             if isinstance(key, str) and key.lower() in SENSITIVE_KEYS
-            else redact_json(item, secrets)
+            else redact_json(item, secrets, _depth=_depth + 1)
             for key, item in value.items()
         }
     if isinstance(value, list):
-        return [redact_json(item, secrets) for item in value]
+        return [redact_json(item, secrets, _depth=_depth + 1) for item in value]
     if isinstance(value, str):
         return redact_text(value, secrets)
     return value

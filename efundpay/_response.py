@@ -5,6 +5,11 @@ defensively, because eFundPay does not publish the v4 error shape: the HTTP stat
 the exception class, then whatever the body has of ``code``, ``message``, ``debug`` and
 ``details`` -- at the top level or under ``error`` -- fills it in.  The raw body is kept.
 A v3 envelope whose ``code`` is not ``SUCCESS`` is an error even with HTTP 200.
+
+An error body is parsed first and redacted as the parsed structure (:func:`redact_json`):
+text redaction, whose card-number pattern also matches a 13-digit epoch-ms timestamp, is
+only for bodies that are not JSON, so that it can never break the JSON that names the error.
+A body nested too deep to parse reads as text that is not JSON, never as a ``RecursionError``.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Any, TypeVar
 
 from ._convert import ConversionError, structure
 from ._errors import APIResponseValidationError, APIStatusError, status_error_class
-from ._redact import Secrets, redact_text
+from ._redact import Secrets, redact_json, redact_text
 from ._request import APIRequest
 from ._retry import parse_retry_after
 from ._transport import HTTPResponse
@@ -54,15 +59,17 @@ def read_response(
 
 
 def _json(content: bytes) -> Any:
+    # RecursionError: JSON nested deeper than the parser's recursion limit is not JSON this
+    # SDK can read; the caller treats it as any other body that is not JSON.
     try:
         # UTF-8, as JSON between systems must be, decoded without json.loads' sniffing of
         # the encoding (a few Python calls per response).
         return json.loads(content.decode())
-    except ValueError:  # also UnicodeDecodeError
+    except (ValueError, RecursionError):  # ValueError includes UnicodeDecodeError
         pass
     try:  # anything else json.loads reads: a UTF-8 byte order mark, UTF-16 or UTF-32
         return json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):
         return _NOT_JSON
 
 
@@ -167,9 +174,12 @@ def _status_error(
     secrets: Secrets,
 ) -> APIStatusError:
     status = response.status_code
-    text = redact_text(response.text, secrets)
-    parsed = _json(text.encode())
-    body: Any = text if parsed is _NOT_JSON else parsed
+    parsed = _json(response.content)
+    body: Any
+    if parsed is _NOT_JSON:
+        body = redact_text(response.text, secrets)
+    else:
+        body = redact_json(parsed, secrets)
     code, message, debug, details = error_fields(body)
     if message is None and isinstance(body, str) and body.strip() and "<" not in body[:200]:
         message = body.strip()[:300]  # a short plain-text body; never dump an HTML page

@@ -3,12 +3,17 @@
 The rules, in order:
 
 1. A call is never retried more than ``max_retries`` times, nor past its ``deadline``.
-2. An *idempotent* call (every v4 status change: each attempt carries the same
+   A closed client (:class:`ClientClosedError`) is never retried.
+2. **The one gate**: once any attempt of a *non-idempotent* call may have been applied
+   (:func:`may_have_applied`), the call is never sent again, whatever the error that
+   follows.  Every other rule only narrows what this one allows.
+3. An *idempotent* call (every v4 status change: each attempt carries the same
    ``idempotency-key``) is retried after connection errors, timeouts, 408, 429 and 5xx.
-3. A *non-idempotent* call (the v3 toggle: a repeat flips the customer back) is retried only
+4. A *non-idempotent* call (the v3 toggle: a repeat flips the customer back) is retried only
    when eFundPay certainly did not apply it: the request never left (connection refused, DNS
-   failure, connect timeout) or eFundPay rejected it outright (429 / ``EXCEEDED_LIMIT``).
-4. The wait is exponential backoff with full jitter, capped at ``max_backoff``; a
+   failure, connect timeout) or eFundPay rejected it outright (429, or ``EXCEEDED_LIMIT``
+   with a status below 500: a 5xx is never a rate limit).
+5. The wait is exponential backoff with full jitter, capped at ``max_backoff``; a
    ``Retry-After`` from the server replaces it when it is no longer than ``max_retry_after``.
    A longer ``Retry-After`` ends the retries: the error is raised at once with its
    ``retry_after`` so the caller can schedule the work.
@@ -16,17 +21,77 @@ The rules, in order:
 
 from __future__ import annotations
 
+import contextvars
 import email.utils
 import math
 import random
 import time
 from collections.abc import Callable, Mapping
+from typing import Final
 
 import attrs
 
-from ._errors import APIConnectionError, APIError, APIStatusError, RateLimitError
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    ClientClosedError,
+    RateLimitError,
+)
 
-__all__ = ["RetryEvent", "RetryPolicy", "parse_retry_after"]
+__all__ = [
+    "HOOKS_MAY_BLOCK",
+    "RetryEvent",
+    "RetryPolicy",
+    "call_hook",
+    "may_have_applied",
+    "may_send_again",
+    "parse_retry_after",
+]
+
+#: Set by the blocking client's runner for the calls it runs: the ``on_retry`` hook then
+#: runs in a worker thread, where blocking code (the sync client itself, Django's ORM) may
+#: run, instead of on the event loop's thread, where it would deadlock or be refused.
+HOOKS_MAY_BLOCK: Final[contextvars.ContextVar[bool]] = contextvars.ContextVar(
+    "efundpay_hooks_may_block", default=False
+)
+
+
+def may_have_applied(error: APIError) -> bool:
+    """Whether the attempt that ended in ``error`` may have been applied by eFundPay.
+
+    Only an answer that proves nothing happened says no: a request that never left, or a
+    4xx other than 408.  Any 2xx that could not be read, any 5xx (whatever its body says)
+    and any failure after the request was sent may have been applied.
+    """
+    if isinstance(error, APIConnectionError):
+        return error.request_sent
+    if isinstance(error, APIResponseValidationError):
+        # eFundPay answered (2xx, or a body too large to read): the change was probably made.
+        return True
+    if isinstance(error, APIStatusError):
+        return error.status_code >= 500 or error.status_code == 408
+    return True  # an error this module does not know: assume the worst
+
+
+def may_send_again(*, idempotent: bool, maybe_applied: bool) -> bool:
+    """The one gate: a non-idempotent call that may have been applied is never sent again.
+
+    Every path that could send a call's request once more (a retry, the resend after a
+    credentials rejection) asks here, whatever the error that ended the last attempt.
+    """
+    return idempotent or not maybe_applied
+
+
+async def call_hook(hook: Callable[[RetryEvent], None], event: RetryEvent) -> None:
+    """Run an ``on_retry`` hook where it may block: see :data:`HOOKS_MAY_BLOCK`."""
+    if not HOOKS_MAY_BLOCK.get():
+        hook(event)
+        return
+    import anyio.to_thread  # noqa: PLC0415 - only the blocking client's retries need it
+
+    await anyio.to_thread.run_sync(hook, event)
 
 
 @attrs.frozen
@@ -71,8 +136,10 @@ class RetryPolicy:
     >>> RetryPolicy(max_retries=5, max_backoff=2.0).max_retries
     5
 
-    ``on_retry`` is called (synchronously, in the event loop) with a :class:`RetryEvent`
-    before each wait; use it to log or meter retries.  An exception it raises ends the call.
+    ``on_retry`` is called with a :class:`RetryEvent` before each wait; use it to log or
+    meter retries.  An exception it raises ends the call.  With :class:`AsyncEFundPay` it
+    runs on the event loop (it must not block); with the blocking ``EFundPay`` it runs in a
+    worker thread, so it may block, use Django's ORM, or even call the client again.
     """
 
     max_retries: int = attrs.field(default=2, validator=_non_negative_int)
@@ -85,8 +152,18 @@ class RetryPolicy:
         """A copy with another retry count."""
         return attrs.evolve(self, max_retries=max_retries)
 
-    def may_retry(self, error: APIError, *, idempotent: bool) -> bool:
-        """Whether ``error`` allows another attempt, by kind alone (not by count or time)."""
+    def may_retry(self, error: APIError, *, idempotent: bool, maybe_applied: bool = False) -> bool:
+        """Whether ``error`` allows another attempt, by kind alone (not by count or time).
+
+        ``maybe_applied`` says that an earlier attempt of the same call may have been
+        applied; ``error``'s own attempt is judged here too (:func:`may_have_applied`).
+        """
+        if not may_send_again(
+            idempotent=idempotent, maybe_applied=maybe_applied or may_have_applied(error)
+        ):
+            return False
+        if isinstance(error, ClientClosedError):
+            return False
         if isinstance(error, RateLimitError):
             return True  # rejected before anything was applied, idempotent or not
         if isinstance(error, APIConnectionError):

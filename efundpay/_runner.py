@@ -14,8 +14,13 @@ The wrapped async client and its aiohttp session live on that loop.  What follow
 - Exceptions raised on the loop reach the caller as they are: the same object, so the same
   class and attributes as from the async client.
 - After ``os.fork()`` the child starts its own thread, loop and session on its first call;
-  what it inherited from the parent is left untouched (see :class:`_ForkSafeSelector`).
+  what it inherited from the parent is left untouched (see ``_forksafe.ForkSafeSelector``).
+- The ``on_retry`` hook of a blocking client runs in a worker thread, not on the loop, so it
+  may block or call the client again (see ``_retry.HOOKS_MAY_BLOCK``).  A blocking call
+  made on the loop's own thread could never finish: it raises at once instead.
 - ``close()`` closes the async client on the loop, then stops the loop and joins the thread.
+  Calls in flight fail as any failed call does, with :class:`~efundpay.ClientClosedError`
+  (its ``idempotency_key`` and ``outcome_unknown`` set); they get a moment to finish first.
   A ``weakref.finalize`` does the same when a forgotten client is garbage-collected or the
   interpreter exits, so exit never hangs and aiohttp never reports an unclosed session.
 """
@@ -26,11 +31,14 @@ import asyncio
 import concurrent.futures
 import contextlib
 import os
-import selectors
 import threading
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, Final, Generic, ParamSpec, TypeVar, cast
+
+from ._errors import ClientClosedError
+from ._forksafe import ForkSafeSelector
+from ._retry import HOOKS_MAY_BLOCK
 
 if TYPE_CHECKING:
     from anyio.from_thread import BlockingPortal
@@ -46,59 +54,15 @@ _CLOSE_TIMEOUT: Final = 5.0
 
 _CLOSED_MESSAGE: Final = "the client is closed; create a new one"
 
-
-class _ForkSafeSelector(selectors.DefaultSelector):
-    """The default selector, inert in a forked child.
-
-    An epoll set is shared between the parent and a child after ``fork()``.  When the child
-    drops what it inherited (aiohttp closing the parent's pooled connections, say), the
-    loop would *unregister* those sockets, and that removes them from the parent's set too:
-    the parent's next response on such a socket would never be noticed, and its call would
-    time out.  In a child this selector shows no registrations and changes none, so nothing
-    inherited can touch the parent's loop.  (kqueue is not inherited; poll/select keep no
-    kernel state: only epoll needs this, but it costs nothing elsewhere.)
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._owner_pid = os.getpid()
-
-    def _inherited(self) -> bool:
-        return os.getpid() != self._owner_pid
-
-    def get_map(self) -> Mapping[Any, selectors.SelectorKey]:
-        """The registrations; none in a forked child (asyncio 3.13+ looks here)."""
-        return {} if self._inherited() else super().get_map()
-
-    def get_key(self, fileobj: Any) -> selectors.SelectorKey:
-        """The registration of ``fileobj``; none in a forked child (asyncio < 3.13)."""
-        if self._inherited():
-            raise KeyError(f"{fileobj!r} is not registered in this process")
-        return super().get_key(fileobj)
-
-    def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
-        """Register ``fileobj``; refused in a forked child."""
-        if self._inherited():
-            raise RuntimeError("this event loop belongs to the parent process")
-        return super().register(fileobj, events, data)
-
-    def unregister(self, fileobj: Any) -> selectors.SelectorKey:
-        """Unregister ``fileobj``; in a forked child nothing is registered."""
-        if self._inherited():
-            raise KeyError(f"{fileobj!r} is not registered in this process")
-        return super().unregister(fileobj)
-
-    def modify(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
-        """Change the registration of ``fileobj``; in a forked child nothing is registered."""
-        if self._inherited():
-            raise KeyError(f"{fileobj!r} is not registered in this process")
-        return super().modify(fileobj, events, data)
+# How long close() lets calls in flight end on their own, once the pool is closed (they
+# fail at once, with their idempotency key and outcome), before cancelling what remains.
+_IN_FLIGHT_GRACE: Final = 1.0
 
 
 def _new_loop() -> asyncio.AbstractEventLoop:
     if not hasattr(os, "fork"):
         return asyncio.new_event_loop()
-    return asyncio.SelectorEventLoop(_ForkSafeSelector())
+    return asyncio.SelectorEventLoop(ForkSafeSelector())
 
 
 def _serve(
@@ -145,7 +109,17 @@ class _Call(Generic[T]):
     wakes up, and costs a third and fourth wake-up.)
     """
 
-    __slots__ = ("_args", "_done", "_error", "_fn", "_kwargs", "_released", "_result", "_task")
+    __slots__ = (
+        "__weakref__",
+        "_args",
+        "_done",
+        "_error",
+        "_fn",
+        "_kwargs",
+        "_released",
+        "_result",
+        "_task",
+    )
 
     def __init__(
         self,
@@ -177,6 +151,7 @@ class _Call(Generic[T]):
     async def _run(self) -> None:
         # The caller is released the moment the call is over, in the same turn of the loop,
         # not one turn later by a done-callback.
+        HOOKS_MAY_BLOCK.set(True)  # this task's own context: a blocking caller waits on it
         try:
             self._result = await self._fn(*self._args, **self._kwargs)
         except BaseException as exc:  # cancellation included: the caller decides
@@ -192,6 +167,11 @@ class _Call(Generic[T]):
     def _release(self) -> None:
         self._released = True
         self._done.release()
+
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The call's task on the loop, once started."""
+        return self._task
 
     # -- on the caller's thread --
 
@@ -215,6 +195,7 @@ class _State:
         self._thread: threading.Thread | None = None
         self._new_locks()
         self.closed = False
+        self.calls: weakref.WeakSet[_Call[Any]] = weakref.WeakSet()  # started, maybe running
         _LIVE_STATES.add(self)
 
     def _new_locks(self) -> None:
@@ -234,10 +215,17 @@ class _State:
             if self._pid != os.getpid():
                 self.forget_parent()
             if self.closed:
-                raise RuntimeError(_CLOSED_MESSAGE)
+                raise ClientClosedError(_CLOSED_MESSAGE, request_sent=False, attempts=0)
             if self._portal is None:
                 self._start()
             assert self._loop is not None
+            if threading.current_thread() is self._thread:
+                raise RuntimeError(
+                    "a blocking EFundPay call was made on the client's own event-loop thread, "
+                    "where it could never finish; call it from another thread (an on_retry "
+                    "hook already runs in one), or use AsyncEFundPay from async code"
+                )
+            self.calls.add(call)
             # Straight onto the loop: one trip there and back per call.  (The portal's
             # start_task_soon would first wait for the loop to accept the task: a second
             # round trip, two more thread wake-ups on every call.)
@@ -290,13 +278,42 @@ class _State:
             # for itself: the loop closes the client and stops once this callback returns.
             loop.call_soon(_stop_from_inside, loop, portal, self._on_close)
             return
+        # Each step is handed to the loop without waiting for it to accept (unlike the
+        # portal's start_task_soon), so that a wedged loop bounds close() by its timeouts
+        # instead of hanging it, and interpreter exit with it.
         try:
-            portal.start_task_soon(self._on_close).result(_CLOSE_TIMEOUT)
+            _on(loop, _awaited(self._on_close)).result(_CLOSE_TIMEOUT)
+            # The pool is closed: calls in flight now fail on their own, each with its
+            # idempotency key and outcome.  Give them a moment before cancelling the rest.
+            tasks = {call.task for call in list(self.calls)} - {None}
+            if tasks:
+                with contextlib.suppress(concurrent.futures.TimeoutError, RuntimeError):
+                    _on(loop, _wait_for(tasks, _IN_FLIGHT_GRACE)).result(_CLOSE_TIMEOUT)
         finally:
-            # Calls still in flight on other threads are cancelled; they raise RuntimeError.
+            # Calls still in flight on other threads are cancelled; they raise
+            # ClientClosedError.
             with contextlib.suppress(RuntimeError, concurrent.futures.TimeoutError):
-                portal.start_task_soon(portal.stop, True).result(_CLOSE_TIMEOUT)
+                _on(loop, portal.stop(True)).result(_CLOSE_TIMEOUT)
             thread.join(_CLOSE_TIMEOUT)
+
+
+def _on(
+    loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any, Any, None]
+) -> concurrent.futures.Future[None]:
+    """Run ``coroutine`` on ``loop`` from another thread; never blocks the caller."""
+    try:
+        return asyncio.run_coroutine_threadsafe(coroutine, loop)
+    except RuntimeError:  # the loop has closed: there is nothing left to run it
+        coroutine.close()
+        raise
+
+
+async def _awaited(fn: Callable[[], Awaitable[None]]) -> None:
+    await fn()
+
+
+async def _wait_for(tasks: set[asyncio.Task[None] | None], seconds: float) -> None:
+    await asyncio.wait([task for task in tasks if task is not None], timeout=seconds)
 
 
 def _stop_from_inside(
@@ -358,7 +375,13 @@ class Runner:
             return call.wait()
         except asyncio.CancelledError:
             if self._state.closed:
-                raise RuntimeError("the client was closed while this call was running") from None
+                # Cut off by close() before it could fail on its own (a long wait before a
+                # retry): what it had done is unknown here, so assume it may have been applied.
+                raise ClientClosedError(
+                    "the client was closed while this call was running; it may have been applied",
+                    request_sent=True,
+                    outcome_unknown=True,
+                ) from None
             raise
         except BaseException:
             self._state.cancel(call)  # a no-op when the call itself raised

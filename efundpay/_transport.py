@@ -33,6 +33,13 @@ from yarl import URL
 
 from ._config import Timeout
 from ._secret import CREDENTIAL_HEADERS
+from ._transport_errors import (
+    ResponseTooLargeError,
+    TransportClosedError,
+    TransportError,
+    TransportTimeoutError,
+    from_aiohttp,
+)
 
 __all__ = [
     "AiohttpTransport",
@@ -41,36 +48,13 @@ __all__ = [
     "MockTransport",
     "ResponseTooLargeError",
     "Transport",
+    "TransportClosedError",
     "TransportError",
     "TransportTimeoutError",
 ]
 
 DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 _MAX_CACHED_TIMEOUTS = 16
-
-
-class TransportError(Exception):
-    """A request got no usable response.
-
-    ``request_sent`` is ``False`` only when the transport knows no byte of the request left
-    this process (connection refused, DNS failure, connect timeout): the server cannot have
-    acted on it.
-    """
-
-    def __init__(self, message: str, *, request_sent: bool) -> None:
-        super().__init__(message)
-        self.request_sent = request_sent
-
-
-class TransportTimeoutError(TransportError):
-    """The attempt ran out of time; ``request_sent`` says in which phase."""
-
-
-class ResponseTooLargeError(TransportError):
-    """The response body exceeded the transport's ``max_response_bytes``."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, request_sent=True)
 
 
 def _headers(value: Mapping[str, str] | None) -> CIMultiDictProxy[str]:
@@ -184,6 +168,10 @@ class AiohttpTransport:
         self._last_timeout: Timeout | None = None
         self._last_client_timeout = aiohttp.ClientTimeout()
         self._closed = False
+        # Requests in flight, cancelled by aclose() so that each fails at once with a
+        # TransportClosedError instead of running on (or being cut off without a word).
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        self._cut_off: set[asyncio.Task[Any]] = set()
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("open" if self._session else "idle")
@@ -203,7 +191,7 @@ class AiohttpTransport:
                 )
             return self._session
         if self._closed:
-            raise RuntimeError("the client is closed; create a new one")
+            raise TransportClosedError("the client is closed; create a new one", request_sent=False)
         connector = aiohttp.TCPConnector(
             limit=self.max_connections,
             limit_per_host=0,
@@ -261,6 +249,26 @@ class AiohttpTransport:
     async def handle_request(self, request: HTTPRequest) -> HTTPResponse:
         """Send one request through the pool; see :class:`Transport`."""
         session = self._open_session()
+        task = asyncio.current_task()
+        if task is None:  # pragma: no cover - aiohttp itself needs a task
+            return await self._send(session, request)
+        self._in_flight.add(task)
+        try:
+            return await self._send(session, request)
+        except asyncio.CancelledError:
+            if task not in self._cut_off:
+                raise
+            # This cancellation is aclose()'s own, not the caller's: it is taken back and
+            # reported as what it is, a request cut off by closing the client.
+            task.uncancel()
+            raise TransportClosedError(
+                "the client was closed while the request was in flight", request_sent=True
+            ) from None
+        finally:
+            self._in_flight.discard(task)
+            self._cut_off.discard(task)
+
+    async def _send(self, session: aiohttp.ClientSession, request: HTTPRequest) -> HTTPResponse:
         try:
             # Awaited rather than entered with `async with`: the body is read whole, which
             # already hands the connection back; release() covers every other way out.
@@ -277,24 +285,11 @@ class AiohttpTransport:
             finally:
                 response.release()
             return HTTPResponse(response.status, response.headers, content)
-        except aiohttp.ConnectionTimeoutError as exc:
-            raise TransportTimeoutError(
-                f"timed out connecting ({request.timeout.connect:g}s)", request_sent=False
-            ) from exc
-        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            raise TransportTimeoutError(
-                f"timed out after sending, waiting for the response "
-                f"({request.timeout.total:g}s per attempt)",
-                request_sent=True,
-            ) from exc
-        except aiohttp.ClientConnectorError as exc:
-            # Refused, DNS failure, TLS handshake failure: the request never left.
-            raise TransportError(f"cannot connect: {exc.os_error}", request_sent=False) from exc
-        except aiohttp.ClientError as exc:
-            raise TransportError(
-                f"connection failed after the request was sent: {type(exc).__name__}: {exc}",
-                request_sent=True,
-            ) from exc
+        except TransportError:
+            raise  # the body over the cap: already this module's own
+        except Exception as exc:
+            # Mapped by one function that knows every aiohttp release the SDK accepts.
+            raise from_aiohttp(exc, request.timeout) from exc
 
     async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
         limit = self.max_response_bytes
@@ -317,8 +312,14 @@ class AiohttpTransport:
         return b"".join(chunks)
 
     async def aclose(self) -> None:
-        """Close the pool.  Idempotent; a no-op after ``fork()`` for the parent's pool."""
+        """Close the pool.  Idempotent; a no-op after ``fork()`` for the parent's pool.
+
+        Requests still in flight fail with :class:`TransportClosedError`.
+        """
         self._closed = True
+        for task in self._in_flight - self._cut_off:
+            self._cut_off.add(task)
+            task.cancel()
         session, self._session = self._session, None
         if session is None or self._pid != os.getpid():
             return
@@ -351,7 +352,7 @@ class MockTransport:
     async def handle_request(self, request: HTTPRequest) -> HTTPResponse:
         """Record ``request`` and answer it with the handler."""
         if self.closed:
-            raise RuntimeError("the client is closed; create a new one")
+            raise TransportClosedError("the client is closed; create a new one", request_sent=False)
         self.requests.append(request)
         try:
             import anyio  # noqa: PLC0415 - a test double's need; import efundpay skips anyio

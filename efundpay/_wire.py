@@ -15,6 +15,8 @@ from __future__ import annotations
 import enum
 import functools
 import json
+import logging
+import reprlib
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -27,7 +29,9 @@ __all__ = [
     "camel",
     "describe",
     "enum_members",
+    "is_narrowing",
     "json_object",
+    "narrowing",
     "nullable",
     "open_enum",
     "structure_bool",
@@ -38,6 +42,8 @@ __all__ = [
     "structure_open_enum",
     "structure_str",
     "structure_str_or_number",
+    "structure_strict_enum",
+    "structure_text",
     "unknown_keys",
     "unstructure_datetime",
     "with_aliases",
@@ -46,9 +52,22 @@ __all__ = [
 T = TypeVar("T")
 
 
+def _short_repr() -> reprlib.Repr:
+    short = reprlib.Repr()  # keyword arguments only from Python 3.12 on
+    short.maxlevel, short.maxstring, short.maxother = 3, 40, 40
+    return short
+
+
+_REPR: Final = _short_repr()
+
+
 def describe(value: object) -> str:
-    """``repr(value)``, cut to 40 characters: enough to recognise it in an error message."""
-    text = repr(value)
+    """``repr(value)``, cut to 40 characters: enough to recognise it in an error message.
+
+    Containers are shown three levels deep at most, so that no value, however deeply
+    nested, can exhaust the stack while an error message is written.
+    """
+    text = _REPR.repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -59,6 +78,25 @@ def camel(name: str) -> str:
 
 
 # -- primitives ---------------------------------------------------------------------------
+
+_HookT = TypeVar("_HookT", bound=Callable[[Any, Any], Any])
+
+
+def narrowing(hook: _HookT) -> _HookT:
+    """Mark ``hook`` as a stricter stand-in for its type's hook, as a per-field override.
+
+    A narrowing hook returns exactly what the type's hook returns for a value of the
+    field's exact type (a ``str`` for ``str``, a known or unknown string for an open enum)
+    and refuses values the type's hook would have kept.  The readers then keep their
+    inline fast path for the field and call the hook only for the other values.
+    """
+    hook.efundpay_narrowing = True  # type: ignore[attr-defined]
+    return hook
+
+
+def is_narrowing(hook: Callable[[Any, Any], Any]) -> bool:
+    """Whether ``hook`` was marked with :func:`narrowing`."""
+    return getattr(hook, "efundpay_narrowing", False) is True
 
 
 def structure_bool(value: object, _: object) -> bool:
@@ -79,11 +117,41 @@ def structure_int(value: object, _: object) -> int:
     raise TypeError(f"expected an integer, got {describe(value)}")
 
 
+@narrowing
 def structure_str(value: object, _: object) -> str:
     """A string, and nothing else: a number is not silently turned into one."""
     if isinstance(value, str):
         return value
     raise TypeError(f"expected a string, got {describe(value)}")
+
+
+def _kept_as_text(value: object) -> str:
+    """An odd JSON value in a descriptive field, kept readable as its JSON text.
+
+    The warning names the kind of value, never the value: a card number that arrives as a
+    JSON number must not reach a log line.
+    """
+    try:
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    except (TypeError, ValueError, RecursionError):
+        text = str(type(value).__name__)
+    logging.getLogger("efundpay").warning(
+        "a text field of eFundPay's response held a JSON %s; kept as its JSON text",
+        type(value).__name__,
+    )
+    return text
+
+
+def structure_text(value: object, _: object) -> str:
+    """A descriptive string field (a name, a phone number): a string is taken as it is.
+
+    Any other JSON value is kept readable as its JSON text (``1234567890`` → ``"1234567890"``)
+    with a logged warning, rather than failing a response whose meaning does not depend on
+    it.  Fields whose meaning does (ids, ``status``) use :func:`structure_str` instead.
+    """
+    if isinstance(value, str):
+        return value
+    return _kept_as_text(value)
 
 
 def structure_str_or_number(value: object, _: object) -> str | None:
@@ -186,7 +254,20 @@ def enum_members(enum_cls: type[enum.Enum]) -> Mapping[object, enum.Enum]:
 
 
 def structure_open_enum(type_: Any) -> Callable[[object, object], object]:
-    """The hook of an open enum annotation: a known value → its member, else the string."""
+    """The hook of an open enum annotation: a known value → its member, else the string.
+
+    A value that is not a string is kept as its JSON text (see :func:`structure_text`);
+    :func:`structure_strict_enum` is for the enums whose meaning matters (``status``).
+    """
+    return _open_enum_hook(type_, strict=False)
+
+
+def structure_strict_enum(type_: Any) -> Callable[[object, object], object]:
+    """An open enum that must arrive as a string: a subscription's ``status``."""
+    return narrowing(_open_enum_hook(type_, strict=True))
+
+
+def _open_enum_hook(type_: Any, *, strict: bool) -> Callable[[object, object], object]:
     enum_cls = open_enum(type_)
     assert enum_cls is not None
     is_optional = type(None) in typing.get_args(type_)
@@ -196,7 +277,9 @@ def structure_open_enum(type_: Any) -> Callable[[object, object], object]:
         if value is None and is_optional:
             return None
         if not isinstance(value, str):
-            raise TypeError(f"expected a string, got {describe(value)}")
+            if strict:
+                raise TypeError(f"expected a string, got {describe(value)}")
+            return _kept_as_text(value)
         return members.get(value, value)
 
     return structure

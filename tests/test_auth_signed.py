@@ -159,7 +159,9 @@ async def test_every_retry_carries_a_fresh_nonce_timestamp_and_signature(
 class RetryEverything(RetryPolicy):
     """A policy that would retry any failure: the pipeline's toggle rule must still hold."""
 
-    def may_retry(self, error: efundpay.APIError, *, idempotent: bool) -> bool:
+    def may_retry(
+        self, error: efundpay.APIError, *, idempotent: bool, maybe_applied: bool = False
+    ) -> bool:
         return True
 
 

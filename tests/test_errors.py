@@ -186,15 +186,31 @@ async def test_the_api_key_never_appears_in_exception_text_even_when_echoed() ->
 
 
 async def test_a_card_number_in_a_bad_response_does_not_reach_the_message() -> None:
+    # An id must be a string: a number there is a response the SDK refuses to read.
+    body = {"id": 4111111111111111, "status": "paused"}
+    error = await _pause_error(HTTPResponse.from_json(200, body))
+    assert isinstance(error, efundpay.APIResponseValidationError)
+    assert "4111111111111111" not in str(error)
+    assert "1111" in str(error)
+
+
+async def test_a_card_number_sent_as_a_json_number_is_kept_masked_and_never_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     body = {
         "id": "sub_1",
         "status": "paused",
         "payment_method": {"card": {"number": 4111111111111111}},
     }
-    error = await _pause_error(HTTPResponse.from_json(200, body))
-    assert isinstance(error, efundpay.APIResponseValidationError)
-    assert "4111111111111111" not in str(error)
-    assert "1111" in str(error)
+    client, _ = mock_client(scripted(HTTPResponse.from_json(200, body)))
+    async with client:
+        with caplog.at_level("WARNING", logger="efundpay"):
+            sub = await client.subscriptions.pause("sub_1")
+    assert sub.payment_method is not None and sub.payment_method.card is not None
+    assert sub.payment_method.card.number == "4111111111111111"
+    assert "4111111111111111" not in repr(sub)
+    assert "JSON int" in caplog.text
+    assert "4111111111111111" not in caplog.text
 
 
 async def test_errors_carry_the_request_and_the_idempotency_key() -> None:

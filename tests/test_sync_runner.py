@@ -13,12 +13,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from efundpay import _runner
+from efundpay import _forksafe, _runner
 
 
 @pytest.fixture
 def registered() -> Iterator[tuple[selectors.BaseSelector, socket.socket]]:
-    selector = _runner._ForkSafeSelector()
+    selector = _forksafe.ForkSafeSelector()
     left, right = socket.socketpair()
     selector.register(left, selectors.EVENT_READ, "parent's reader")
     yield selector, left

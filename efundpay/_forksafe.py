@@ -1,0 +1,58 @@
+"""An event-loop selector that a forked child cannot use to disturb its parent."""
+
+from __future__ import annotations
+
+import os
+import selectors
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["ForkSafeSelector"]
+
+
+class ForkSafeSelector(selectors.DefaultSelector):
+    """The default selector, inert in a forked child.
+
+    An epoll set is shared between the parent and a child after ``fork()``.  When the child
+    drops what it inherited (aiohttp closing the parent's pooled connections, say), the
+    loop would *unregister* those sockets, and that removes them from the parent's set too:
+    the parent's next response on such a socket would never be noticed, and its call would
+    time out.  In a child this selector shows no registrations and changes none, so nothing
+    inherited can touch the parent's loop.  (kqueue is not inherited; poll/select keep no
+    kernel state: only epoll needs this, but it costs nothing elsewhere.)
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._owner_pid = os.getpid()
+
+    def _inherited(self) -> bool:
+        return os.getpid() != self._owner_pid
+
+    def get_map(self) -> Mapping[Any, selectors.SelectorKey]:
+        """The registrations; none in a forked child (asyncio 3.13+ looks here)."""
+        return {} if self._inherited() else super().get_map()
+
+    def get_key(self, fileobj: Any) -> selectors.SelectorKey:
+        """The registration of ``fileobj``; none in a forked child (asyncio < 3.13)."""
+        if self._inherited():
+            raise KeyError(f"{fileobj!r} is not registered in this process")
+        return super().get_key(fileobj)
+
+    def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
+        """Register ``fileobj``; refused in a forked child."""
+        if self._inherited():
+            raise RuntimeError("this event loop belongs to the parent process")
+        return super().register(fileobj, events, data)
+
+    def unregister(self, fileobj: Any) -> selectors.SelectorKey:
+        """Unregister ``fileobj``; in a forked child nothing is registered."""
+        if self._inherited():
+            raise KeyError(f"{fileobj!r} is not registered in this process")
+        return super().unregister(fileobj)
+
+    def modify(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
+        """Change the registration of ``fileobj``; in a forked child nothing is registered."""
+        if self._inherited():
+            raise KeyError(f"{fileobj!r} is not registered in this process")
+        return super().modify(fileobj, events, data)
