@@ -9,6 +9,7 @@ event loop, nothing left open (warnings are errors, so an unclosed session fails
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
@@ -77,6 +78,14 @@ def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     )
 
 
+def needs_pytest_asyncio() -> None:
+    """Skip where pytest-asyncio is missing, except in CI, which installs the tests group."""
+    if os.environ.get("CI"):
+        importlib.import_module("pytest_asyncio")
+    else:
+        pytest.importorskip("pytest_asyncio")
+
+
 def pytest_asyncio_ini(mode: str) -> str:
     return f"[pytest]\nasyncio_mode = {mode}\nasyncio_default_fixture_loop_scope = function\n"
 
@@ -100,7 +109,7 @@ def test_a_sync_test_is_told_which_fixture_to_use(async_efundpay_client):
 def test_async_client_under_pytest_asyncio_strict_mode_beside_anyio(
     user_suite: pytest.Pytester,
 ) -> None:
-    pytest.importorskip("pytest_asyncio")
+    needs_pytest_asyncio()
     user_suite.makeini(pytest_asyncio_ini("strict"))
     user_suite.makepyfile(
         test_asyncio=USER_TESTS.format(mark="@pytest.mark.asyncio"),
@@ -116,7 +125,7 @@ def test_async_client_under_pytest_asyncio_strict_mode_beside_anyio(
 
 
 def test_async_client_under_pytest_asyncio_auto_mode(user_suite: pytest.Pytester) -> None:
-    pytest.importorskip("pytest_asyncio")
+    needs_pytest_asyncio()
     user_suite.makeini(pytest_asyncio_ini("auto"))
     user_suite.makepyfile(
         test_unmarked=USER_TESTS.format(mark=""),
