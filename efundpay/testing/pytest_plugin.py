@@ -162,7 +162,10 @@ def _register_pytest_asyncio_fixtures() -> None:
         return
     for scope in _LOOP_SCOPES:
         name = _asyncio_client_fixture(scope)
-        fixture = pytest_asyncio.fixture(loop_scope=scope, name=name)
+        try:
+            fixture = pytest_asyncio.fixture(loop_scope=scope, name=name)
+        except TypeError:  # older than 0.24, which brought loop_scope: see _TOO_OLD
+            return
         globals()[name] = fixture(_new_asyncio_client_fixture())
 
 
@@ -174,7 +177,8 @@ def _is_pytest_asyncio_test(item: pytest.Item) -> bool:
         pytest_asyncio = importlib.import_module("pytest_asyncio")
     except ImportError:
         return False
-    return bool(pytest_asyncio.is_async_test(item))
+    is_async_test = getattr(pytest_asyncio, "is_async_test", None)
+    return is_async_test is not None and bool(is_async_test(item))
 
 
 def _pytest_asyncio_loop_scope(item: pytest.Item) -> str:
@@ -198,12 +202,18 @@ _NOT_ASYNC = (
 )
 
 
+_TOO_OLD = "async_efundpay_client needs pytest-asyncio 0.24 or newer (1.0 or newer advised)"
+
+
 def _async_client_fixture_for(request: pytest.FixtureRequest) -> str:
     """Name the client fixture that runs on the loop of the test being set up."""
     # pytest-asyncio first: in its auto mode it runs every coroutine test, even one that
     # also carries anyio's mark, on its own loop.
     if _is_pytest_asyncio_test(request.node):
-        return _asyncio_client_fixture(_pytest_asyncio_loop_scope(request.node))
+        name = _asyncio_client_fixture(_pytest_asyncio_loop_scope(request.node))
+        if name not in globals():
+            pytest.fail(_TOO_OLD, pytrace=False)
+        return name
     if "anyio_backend" in request.fixturenames:
         backend = request.getfixturevalue("anyio_backend")
         name = backend if isinstance(backend, str) else backend[0]
