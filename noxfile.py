@@ -1,13 +1,24 @@
 """Developer sessions: ``nox`` runs the default ones (tests on every Python, lint, typing,
-the generated-code check and the docs); ``nox -s bench`` and ``nox -s soak`` are on demand.
+the generated-code check, the docs and the package check); ``nox -s bench`` and
+``nox -s soak`` are on demand.
 
-On a developer machine a missing Python is skipped; in CI (``CI`` set) nox treats it as an
+Pythons are found on ``PATH`` and, without any setup, among the versions pyenv and uv have
+installed (``~/.pyenv/versions/3.12.*``, ``~/.local/share/uv/python/cpython-3.12.*``), even
+when they are not the active ones.  On a developer machine a missing Python is skipped, and
+nox says so at the start with the command that installs it; in CI (``CI`` set) it is an
 error, so all three versions are really tested there.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
 import nox
+from nox.logger import logger
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv"
@@ -19,10 +30,104 @@ nox.options.sessions = [
     "typing",
     "generated",
     "docs",
+    "package",
 ]
 
 PYTHONS = ["3.11", "3.12", "3.13"]
 PYPROJECT = nox.project.load_toml("pyproject.toml")
+IN_CI = bool(os.environ.get("CI"))
+# A missing Python is an error in CI and a loud skip elsewhere (said explicitly: nox's own
+# default for this has changed between versions).
+nox.options.error_on_missing_interpreters = IN_CI
+# Never fetch an interpreter behind the developer's back; the message below says how to.
+os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
+
+# -- finding Pythons ---------------------------------------------------------------------------
+
+
+def _version_key(directory: Path) -> tuple[int, ...]:
+    """(3, 12, 1) for ``3.12.1`` or ``cpython-3.12.1-linux-x86_64-gnu``; prereleases last."""
+    match = re.search(r"(\d+)\.(\d+)\.(\d+)", directory.name)
+    return tuple(int(part) for part in match.groups()) if match else (0,)
+
+
+def _managed(version: str, roots: Iterable[tuple[Path, str]]) -> Path | None:
+    """The newest ``pythonX.Y`` under pyenv's or uv's version directories."""
+    for root, prefix in roots:
+        candidates = [
+            directory / "bin" / f"python{version}"
+            for directory in root.glob(f"{prefix}{version}.*")
+            if re.fullmatch(rf"{re.escape(prefix)}{re.escape(version)}\.\d+(-.*)?", directory.name)
+        ]
+        found = [c for c in candidates if c.is_file() and os.access(c, os.X_OK)]
+        if found:
+            return max(found, key=lambda c: _version_key(c.parents[1]))
+    return None
+
+
+def version_manager_roots(env: Mapping[str, str]) -> list[tuple[Path, str]]:
+    """Where pyenv and uv keep the Pythons they installed, with each one's directory prefix."""
+    home = Path(env.get("HOME", str(Path.home())))
+    pyenv = Path(env.get("PYENV_ROOT", home / ".pyenv")) / "versions"
+    data_home = Path(env.get("XDG_DATA_HOME", home / ".local" / "share"))
+    uv = Path(env.get("UV_PYTHON_INSTALL_DIR", data_home / "uv" / "python"))
+    return [(pyenv, ""), (uv, "cpython-")]
+
+
+def find_interpreters(
+    versions: Iterable[str], *, path: str, roots: Iterable[tuple[Path, str]]
+) -> dict[str, Path | None]:
+    """Each ``X.Y`` version's interpreter: a ``pythonX.Y`` on ``path`` (not a pyenv shim,
+    which fails for a version that is installed but not active), else the newest one pyenv
+    or uv installed, else ``None``."""
+    roots = list(roots)
+    found: dict[str, Path | None] = {}
+    for version in versions:
+        on_path = shutil.which(f"python{version}", path=path)
+        if on_path is not None and Path(on_path).parent.name != "shims":
+            found[version] = Path(on_path)
+        else:
+            found[version] = _managed(version, roots)
+    return found
+
+
+def install_hint(version: str) -> str:
+    """What to run to get a missing Python."""
+    return f"`pyenv install {version}` or `uv python install {version}`"
+
+
+def _sessions_on(version: str) -> list[str]:
+    """The registered sessions that run on Python ``version``."""
+    names = []
+    for name, func in nox.registry.get().items():
+        python = func.python
+        if isinstance(python, str):
+            pythons = [python]
+        elif isinstance(python, (list, tuple)):
+            pythons = list(python)
+        else:  # None or a bool: the Python nox runs on, no version of its own
+            pythons = []
+        if version in pythons:
+            names.append(f"{name}-{version}" if len(pythons) > 1 else name)
+    return names
+
+
+def expose_interpreters(found: Mapping[str, Path | None], link_dir: Path) -> None:
+    """Put ``pythonX.Y`` links to ``found`` first on ``PATH`` (and nothing else of those
+    installations: their ``python``, ``pip``… stay out of the way), and say what is missing."""
+    link_dir.mkdir(parents=True, exist_ok=True)
+    for version, interpreter in found.items():
+        link = link_dir / f"python{version}"
+        link.unlink(missing_ok=True)
+        if interpreter is not None:
+            link.symlink_to(interpreter)
+            continue
+        what = "in CI that fails" if IN_CI else "skipping"
+        logger.warning(
+            f"Python {version} not found; {what} {', '.join(_sessions_on(version))}. "
+            f"Install it with {install_hint(version)}, then run nox again."
+        )
+    os.environ["PATH"] = os.pathsep.join([str(link_dir), os.environ.get("PATH", "")])
 
 
 def _install_groups(session: nox.Session, *groups: str) -> None:
@@ -115,3 +220,54 @@ def bench(session: nox.Session) -> None:
     _install_groups(session, "bench")
     session.install(".")
     session.run("python", "-m", "benchmarks.bench", *session.posargs)
+
+
+# The pytest plugin must load from the installed wheel alone, with nothing from this checkout.
+_WHEEL_SMOKE_TEST = """
+import efundpay
+
+
+def test_the_installed_wheel_serves_the_fixtures(efundpay_fake, efundpay_client):
+    assert "site-packages" in efundpay.__file__
+    assert efundpay_client.customers.toggle("cus_123").is_active is False
+    assert efundpay_fake.customer("cus_123").toggle_count == 1
+"""
+
+
+@nox.session(python="3.11")
+def package(session: nox.Session) -> None:
+    """Ready to publish: build the sdist and wheel, ``twine check`` them, check what they
+    hold, install the wheel in a clean virtualenv, and run ``efundpay demo`` and the pytest
+    plugin from it (outside the checkout, so nothing is imported from here).
+
+    The files land in ``dist/``.
+    """
+    _install_groups(session, "package")
+    dist = Path("dist")
+    shutil.rmtree(dist, ignore_errors=True)
+    session.run("python", "-m", "build", "--installer", "uv", "--outdir", str(dist))
+    built = sorted(str(f) for f in dist.iterdir())
+    session.run("twine", "check", "--strict", *built)
+    session.run("python", "scripts/check_dist.py", *built)
+
+    scratch = Path(session.create_tmp()).resolve() / "package"
+    shutil.rmtree(scratch, ignore_errors=True)
+    clean = scratch / "venv"
+    python = str(clean / "bin" / "python")
+    (wheel,) = (str(Path(f).resolve()) for f in built if f.endswith(".whl"))
+    session.run("uv", "venv", "--quiet", "--python", str(session.python), str(clean))
+    session.run("uv", "pip", "install", "--quiet", "--python", python, wheel, "pytest")
+    (scratch / "test_wheel.py").write_text(_WHEEL_SMOKE_TEST)
+    with session.chdir(scratch):
+        session.run(str(clean / "bin" / "efundpay"), "demo", external=True)
+        session.run(python, "-m", "pytest", "-q", "-W", "error", "-p", "no:cacheprovider",
+                    "test_wheel.py", external=True)  # fmt: skip
+
+
+# Last, once every session is registered, so that a warning can name the ones skipped.
+expose_interpreters(
+    find_interpreters(
+        PYTHONS, path=os.environ.get("PATH", ""), roots=version_manager_roots(os.environ)
+    ),
+    Path(__file__).resolve().parent / ".nox" / ".pythons",
+)

@@ -68,9 +68,7 @@ _saved_env = {name: _os.environ.get(name) for name in (
     "EFUNDPAY_API_KEY", "EFUNDPAY_MERCHANT_ACCOUNT_ID", "EFUNDPAY_BASE_URL",
     "EFUNDPAY_ENVIRONMENT",
 )}
-docs_fake = _Fake().start()
-docs_fake.add_subscription("sub_123")
-docs_fake.add_subscription("sub_456")
+docs_fake = _Fake().start()  # its sample data has every id the pages use: cus_123, sub_123...
 _os.environ.update(
     EFUNDPAY_API_KEY=docs_fake.api_key,
     EFUNDPAY_MERCHANT_ACCOUNT_ID=docs_fake.merchant_account_id,

@@ -19,7 +19,6 @@ import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
-from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -32,6 +31,7 @@ import uvicorn
 from nbclient import NotebookClient
 
 from efundpay.testing import FakeEFundPay
+from tests.test_fake_plugin import plugin_args
 
 pytest_plugins = ["pytester"]
 
@@ -347,9 +347,9 @@ def test_a_job_for_a_missing_subscription_is_skipped_not_retried(
 
 
 def test_the_example_test_suite_passes_with_the_plugin(pytester: pytest.Pytester) -> None:
-    installed = any(ep.name == "efundpay" for ep in entry_points(group="pytest11"))
-    plugin = [] if installed else ["-p", "efundpay.testing.pytest_plugin"]
     result = pytester.runpytest_inprocess(
-        str(EXAMPLES / "test_your_app.py"), *plugin, "-p", "no:cacheprovider", "-q"
+        str(EXAMPLES / "test_your_app.py"),
+        *plugin_args(),
+        *["-p", "no:asyncio", "-p", "no:cacheprovider", "-q"],
     )
     result.assert_outcomes(passed=7)

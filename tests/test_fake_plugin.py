@@ -17,16 +17,25 @@ import efundpay
 pytest_plugins = ["pytester"]
 
 
+def plugin_args() -> list[str]:
+    """What a pytest run inside this suite needs for the efundpay plugin and nothing more.
+
+    An installed package registers the plugin through its entry point; naming it again with
+    ``-p`` would register it twice.  From a source checkout it must be named.
+    """
+    installed = any(ep.name == "efundpay" for ep in entry_points(group="pytest11"))
+    return [] if installed else ["-p", "efundpay.testing.pytest_plugin"]
+
+
 def run(pytester: pytest.Pytester, source: str) -> pytest.RunResult:
     """Run ``source`` as a test file with the plugin active and warnings as errors."""
     pytester.makepyfile(source)
-    installed = any(ep.name == "efundpay" for ep in entry_points(group="pytest11"))
-    # An installed package registers the plugin through its entry point; naming it again
-    # with -p would register it twice.  From a source checkout it must be named.
-    plugin = [] if installed else ["-p", "efundpay.testing.pytest_plugin"]
-    # Hypothesis' plugin is not needed inside and costs seconds of start-up per run.
-    options = ["-p", "no:hypothesispytest", "-p", "no:cacheprovider", "-W", "error", "-q"]
-    return pytester.runpytest_inprocess(*plugin, *options, "--strict-markers")
+    # Hypothesis' plugin is not needed inside and costs seconds of start-up per run;
+    # pytest-asyncio, when installed, would want settings of its own (test_plugin_event_loops).
+    options = ["-p", "no:hypothesispytest", "-p", "no:asyncio", "-p", "no:cacheprovider"]
+    return pytester.runpytest_inprocess(
+        *plugin_args(), *options, "-W", "error", "-q", "--strict-markers"
+    )
 
 
 def test_efundpay_fake_is_a_running_threaded_fake_with_sample_data_stopped_after(

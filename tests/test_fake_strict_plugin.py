@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 import types
-from importlib.metadata import entry_points
 from typing import Any
 
 # Imported here, before pytester runs: its in-process runs forget modules first imported
@@ -16,7 +15,7 @@ import cryptography.hazmat.primitives.serialization  # noqa: F401
 import pytest
 
 import efundpay
-from tests.test_fake_plugin import RecordingClient
+from tests.test_fake_plugin import RecordingClient, plugin_args
 
 pytest_plugins = ["pytester"]
 
@@ -24,10 +23,10 @@ pytest_plugins = ["pytester"]
 def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
     """Run ``source`` as a test file with the plugin active, warnings as errors, and ``args``."""
     pytester.makepyfile(source)
-    installed = any(ep.name == "efundpay" for ep in entry_points(group="pytest11"))
-    plugin = [] if installed else ["-p", "efundpay.testing.pytest_plugin"]
-    options = ["-p", "no:hypothesispytest", "-p", "no:cacheprovider", "-W", "error", "-q"]
-    return pytester.runpytest_inprocess(*plugin, *options, "--strict-markers", *args)
+    options = ["-p", "no:hypothesispytest", "-p", "no:asyncio", "-p", "no:cacheprovider"]
+    return pytester.runpytest_inprocess(
+        *plugin_args(), *options, "-W", "error", "-q", "--strict-markers", *args
+    )
 
 
 STRICTNESS = """

@@ -20,6 +20,7 @@ from typing import Any
 from .._config import ENV_API_KEY, ENV_BASE_URL, ENV_MERCHANT_ACCOUNT_ID
 from .._errors import ConfigurationError
 from ..testing import FakeEFundPay, StrictAuth
+from ..testing._seed import read_seed_file
 from ._exit import ExitCode
 from ._fake_keys import key_directory, write_client_env
 from ._output import Output
@@ -52,9 +53,31 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _announce(
-    out: Output, fake: FakeEFundPay, sample_data: bool, key_dir: Path | None = None
-) -> None:
+_LISTED = 6  # ids shown in text mode; --json lists them all
+
+
+def _listing(ids: list[str]) -> str:
+    if not ids:
+        return "(none)"
+    shown = ", ".join(ids[:_LISTED])
+    return shown if len(ids) <= _LISTED else f"{shown} and {len(ids) - _LISTED} more"
+
+
+def _seed(fake: FakeEFundPay, args: argparse.Namespace) -> None:
+    """Add what --customers, --subscriptions and --seed-file ask for, or raise
+    ConfigurationError saying what is wrong with them."""
+    try:
+        if args.seed_file is not None:
+            fake.seed(read_seed_file(args.seed_file))
+    except ValueError as exc:  # also a duplicate id: ValueError from add_*
+        raise ConfigurationError(f"--seed-file: {exc}") from None
+    for _ in range(args.customers):
+        fake.add_customer()
+    for _ in range(args.subscriptions):
+        fake.add_subscription()
+
+
+def _announce(out: Output, fake: FakeEFundPay, key_dir: Path | None = None) -> None:
     env_file: Path | None = None
     if key_dir is None:
         settings = {
@@ -64,16 +87,15 @@ def _announce(
         }
     else:
         settings, env_file = write_client_env(fake, key_dir)
-    samples: dict[str, Any] = (
-        {"customers": ["cus_123", "cus_tokenized"], "subscriptions": ["sub_1234567890abcdef"]}
-        if sample_data
-        else {"customers": [], "subscriptions": []}
-    )
+    records: dict[str, Any] = {
+        "customers": fake.customer_ids,
+        "subscriptions": fake.subscription_ids,
+    }
     if out.json_mode:
         announced: dict[str, Any] = {
             "base_url": fake.url,
             "environment": settings,
-            "sample_data": samples,
+            "data": records,
         }
         if env_file is not None:
             announced.update(strict_auth=True, env_file=str(env_file))
@@ -87,11 +109,10 @@ def _announce(
         out.line("Strict authentication: v3 needs a token and signed requests, v4 a JWT.")
         out.line(f"All of them, with the client secret, are in {env_file} (owner-only):")
         out.line(f"  set -a; . {env_file}; set +a")
-    if sample_data:
-        out.line(
-            f"Sample data: customers {', '.join(samples['customers'])}; "
-            f"subscription {', '.join(samples['subscriptions'])}"
-        )
+    out.line(
+        f"Data: customers {_listing(records['customers'])}; "
+        f"subscriptions {_listing(records['subscriptions'])}"
+    )
     out.line("Press Ctrl-C to stop.")
 
 
@@ -107,6 +128,7 @@ def run_fake_server(args: argparse.Namespace, out: Output) -> ExitCode:
         legacy_v3=args.legacy_v3,
         strict_auth=strict,
     )
+    _seed(fake, args)
     if not _is_loopback(args.host):
         out.note(
             f"efundpay: warning: listening on {args.host}: anyone who can reach it can use "
@@ -115,9 +137,7 @@ def run_fake_server(args: argparse.Namespace, out: Output) -> ExitCode:
     keys = key_directory(args.key_dir) if args.strict_auth else contextlib.nullcontext(None)
     with _stop_on_sigterm(fake), keys as key_dir:
         try:
-            fake.serve_forever(
-                lambda ready: _announce(out, ready, not args.no_sample_data, key_dir)
-            )
+            fake.serve_forever(lambda ready: _announce(out, ready, key_dir))
         except OSError as exc:
             raise ConfigurationError(
                 f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"

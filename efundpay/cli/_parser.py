@@ -3,7 +3,7 @@
 Each leaf command sets ``command`` (e.g. ``"subscriptions.pause"``) for the dispatcher in
 :mod:`efundpay.cli._app`.  Options that apply to every API command (``--json``,
 ``--base-url``…) are accepted before the command and after it, so
-``efundpay --json customers toggle cus_1`` and ``efundpay customers toggle cus_1 --json``
+``efundpay --json customers toggle cus_123`` and ``efundpay customers toggle cus_123 --json``
 both work.
 """
 
@@ -25,7 +25,7 @@ from ._options import (
     add_resume_options,
     wrap,
 )
-from ._values import lifetime, port
+from ._values import lifetime, port, record_count
 from ._webhooks import add_send_options, add_webhooks_commands
 
 __all__ = ["build_parser"]
@@ -187,15 +187,20 @@ def _add_fake_server_command(commands: argparse._SubParsersAction[argparse.Argum
             "Serve efundpay.testing.FakeEFundPay: both endpoints with eFundPay's validation "
             "and state, over plain HTTP.  Prints the base URL and the credentials it accepts "
             "(its first line is 'Fake eFundPay listening on URL'), then serves until Ctrl-C "
-            "or SIGTERM.  Sample data: customers cus_123 and cus_tokenized, subscription "
-            "sub_1234567890abcdef.  Fault injection and state inspection are Python-only "
-            "(efundpay.testing.FakeEFundPay)."
+            "or SIGTERM.  Sample data: customers cus_123 and cus_tokenized, subscriptions "
+            "sub_123, sub_456 and sub_1234567890abcdef; add your own with --customers, "
+            "--subscriptions or --seed-file.  Fault injection and state inspection are "
+            "Python-only (efundpay.testing.FakeEFundPay)."
         ),
         epilog="example:\n  efundpay fake-server --port 8080 &\n"
         "  EFUNDPAY_BASE_URL=http://127.0.0.1:8080 EFUNDPAY_API_KEY=sk_test_fake \\\n"
         "  EFUNDPAY_MERCHANT_ACCOUNT_ID=acct_fake efundpay customers toggle cus_123\n\n"
         "  efundpay fake-server --port 8080 --strict-auth --key-dir ./fake-keys &\n"
-        "  set -a; . ./fake-keys/efundpay-fake.env; set +a"
+        "  set -a; . ./fake-keys/efundpay-fake.env; set +a\n\n"
+        "  efundpay fake-server --no-sample-data --customers 100 --subscriptions 100\n"
+        "  efundpay fake-server --seed-file seed.json    # seed.json:\n"
+        '    {"customers": ["cus_a", {"id": "cus_b", "is_active": false}],\n'
+        '     "subscriptions": [{"id": "sub_a", "status": "paused"}]}'
         "\n\nsigned notifications to your endpoint (the fake's test key; see --send):\n"
         "  efundpay fake-server --send v3 --to http://127.0.0.1:8000/notify "
         "--private-key test.key\n",
@@ -223,6 +228,33 @@ def _add_fake_server_command(commands: argparse._SubParsersAction[argparse.Argum
     )
     server.add_argument(
         "--no-sample-data", action="store_true", help="start empty instead of with sample data"
+    )
+    seed = server.add_argument_group(
+        "seeding",
+        wrap(
+            "Records added after the sample data (ids of generated ones are printed; with "
+            "--json, all of them)."
+        ),
+    )
+    seed.add_argument(
+        "--customers",
+        metavar="N",
+        type=record_count,
+        default=0,
+        help="add N active customers with generated ids (cus_...)",
+    )
+    seed.add_argument(
+        "--subscriptions",
+        metavar="N",
+        type=record_count,
+        default=0,
+        help="add N active subscriptions with generated ids (sub_...)",
+    )
+    seed.add_argument(
+        "--seed-file",
+        metavar="FILE",
+        help='add what a JSON file lists: {"customers": [...], "subscriptions": [...]}, each '
+        'entry an id or an object such as {"id": "sub_a", "status": "paused"}',
     )
     server.add_argument(
         "--legacy-v3",

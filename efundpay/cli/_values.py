@@ -109,3 +109,8 @@ def lifetime(text: str) -> int:
 def port(text: str) -> int:
     """A TCP port; 0 picks a free one."""
     return _int(text, 0, 65535, "a TCP port")
+
+
+def record_count(text: str) -> int:
+    """How many generated records a fake starts with, 0 to 100,000."""
+    return _int(text, 0, 100_000, "a number of records")

@@ -7,10 +7,10 @@ validation as the real API, so your tests exercise your code, the SDK and real H
     from efundpay.testing import FakeEFundPay
 
     def test_cancelling_stops_billing():
-        with FakeEFundPay() as fake:                  # sample data: cus_123, sub_1234567890abcdef
+        with FakeEFundPay() as fake:                  # sample data: cus_123, sub_123, ...
             with EFundPay(**fake.client_kwargs()) as client:
-                client.subscriptions.cancel("sub_1234567890abcdef", at_period_end=True)
-            sub = fake.subscription("sub_1234567890abcdef")
+                client.subscriptions.cancel("sub_123", at_period_end=True)
+            sub = fake.subscription("sub_123")
             assert sub.status == "cancelled"
             assert sub.next_billing_date is None
             assert [r.applied for r in fake.requests] == [True]
@@ -56,7 +56,7 @@ idempotency for them), so a toggle replayed after an applied failure really flip
 
 from __future__ import annotations
 
-from ._fake import ClientKwargs, FakeEFundPay
+from ._fake import SAMPLE_CUSTOMERS, SAMPLE_SUBSCRIPTIONS, ClientKwargs, FakeEFundPay
 from ._faults import MalformedKind, Operation, RandomFaultKind
 from ._log import RecordedHeaders, RecordedRequest
 from ._notifications import Delivery, NotificationFault
@@ -72,6 +72,8 @@ from ._signing import NotificationSigner, SignedNotification
 from ._strict import AuthStats, StrictAuth
 
 __all__ = [
+    "SAMPLE_CUSTOMERS",
+    "SAMPLE_SUBSCRIPTIONS",
     "AuthStats",
     "CancellationDetails",
     "ClientKwargs",

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self, TypedDict
+from typing import Any, Final, Self, TypedDict
 
 from ._faults import FaultInjection, FaultQueue
 from ._handler import FakeHandler
@@ -14,12 +14,20 @@ from ._idempotency import IdempotencyStore
 from ._log import RecordedRequest, RequestLog
 from ._notifications import NotificationSending
 from ._records import FakeCustomer, FakeSubscription, utc_now
+from ._seed import apply_seed
 from ._server import BackgroundServer, LoopServer
 from ._state import FakeState
 from ._strict import StrictAuth, StrictAuthState
 from ._strict_controls import StrictAuthControls
 
-__all__ = ["ClientKwargs", "FakeEFundPay"]
+__all__ = ["SAMPLE_CUSTOMERS", "SAMPLE_SUBSCRIPTIONS", "ClientKwargs", "FakeEFundPay"]
+
+#: The customers of a fake with sample data: the short id every example in the docs uses,
+#: and a tokenized customer (no ``recurringPayment``).
+SAMPLE_CUSTOMERS: Final = ("cus_123", "cus_tokenized")
+#: The (active) subscriptions of a fake with sample data: the short ids the docs use, and the
+#: id of the example in eFundPay's own docs.
+SAMPLE_SUBSCRIPTIONS: Final = ("sub_123", "sub_456", "sub_1234567890abcdef")
 
 
 class ClientKwargs(TypedDict):
@@ -44,9 +52,11 @@ class FakeEFundPay(FaultInjection, StrictAuthControls, NotificationSending):
             fake.fail_next(503, operation="subscriptions.status", apply=True)
             ...
 
-    With ``sample_data`` (the default) it holds ``cus_123`` (active, card bound, monthly
-    ``recurringPayment``), ``cus_tokenized`` (no ``recurringPayment``) and the active
-    subscription ``sub_1234567890abcdef`` shaped like the docs' example.  ``legacy_v3``
+    With ``sample_data`` (the default) it holds the ids the SDK's docs use:
+    ``cus_123`` (active, card bound, monthly ``recurringPayment``), ``cus_tokenized`` (no
+    ``recurringPayment``), and the active subscriptions ``sub_123``, ``sub_456`` and
+    ``sub_1234567890abcdef``, shaped like the docs' example (``SAMPLE_CUSTOMERS`` and
+    ``SAMPLE_SUBSCRIPTIONS`` list them).  ``legacy_v3``
     renders v3 customers as older docs show them: ``isActive`` a string ``"true"``/``"false"``
     and ``recurringTarget`` a number.  ``clock`` replaces the fake's notion of now.
 
@@ -107,7 +117,8 @@ class FakeEFundPay(FaultInjection, StrictAuthControls, NotificationSending):
             product_name="Pay as you go",
             product_description="Tokenized card for one-off charges",
         )
-        self.add_subscription("sub_1234567890abcdef")
+        for subscription_id in SAMPLE_SUBSCRIPTIONS:
+            self.add_subscription(subscription_id)
 
     # -- where it is -------------------------------------------------------------------------
 
@@ -283,6 +294,27 @@ class FakeEFundPay(FaultInjection, StrictAuthControls, NotificationSending):
             sid = fake.add_subscription(status="past_due")
         """
         return self._state.add_subscription(subscription_id, status=status, fields=fields)
+
+    def seed(self, data: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+        """Add customers and subscriptions from JSON-shaped data; return their ids.
+
+        Each entry is an id or an object of fields (what ``efundpay fake-server --seed-file``
+        reads); a bad entry raises ``ValueError`` naming it, before anything is added::
+
+            fake.seed({"customers": ["cus_a"],
+                       "subscriptions": [{"id": "sub_a", "status": "paused"}]})
+        """
+        return apply_seed(self, data)
+
+    @property
+    def customer_ids(self) -> list[str]:
+        """The ids of every customer, in the order they were added."""
+        return self._state.ids()[0]
+
+    @property
+    def subscription_ids(self) -> list[str]:
+        """The ids of every subscription, in the order they were added."""
+        return self._state.ids()[1]
 
     def customer(self, customer_id: str) -> FakeCustomer:
         """A snapshot of a customer now (``.is_active``, ``.toggle_count``…); ``KeyError``

@@ -153,6 +153,11 @@ class FakeState:
         with self.lock:
             return self._subscriptions[subscription_id]
 
+    def ids(self) -> tuple[list[str], list[str]]:
+        """The customer ids and the subscription ids, each in the order they were added."""
+        with self.lock:
+            return list(self._customers), list(self._subscriptions)
+
     # -- the API's rules -----------------------------------------------------------------------
 
     def toggle(self, customer_id: str) -> FakeCustomer:

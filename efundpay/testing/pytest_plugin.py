@@ -15,8 +15,16 @@
             assert efundpay_fake.customer("cus_123").toggle_count == 1
 
 ``async_efundpay_client``
-    an ``efundpay.AsyncEFundPay`` pointed at ``efundpay_fake``, entered with ``async with``;
-    use it from tests marked ``pytest.mark.anyio`` (the asyncio backend: aiohttp needs it).
+    an ``efundpay.AsyncEFundPay`` pointed at ``efundpay_fake``, closed after the test on the
+    test's own event loop.  It works with whichever plugin runs the test: anyio's
+    (``@pytest.mark.anyio``, with the asyncio backend: aiohttp needs it) or pytest-asyncio's
+    (``@pytest.mark.asyncio`` in strict mode, any ``async def`` test in auto mode, whatever
+    the test's ``loop_scope``)::
+
+        @pytest.mark.anyio
+        async def test_pause(async_efundpay_client, efundpay_fake):
+            await async_efundpay_client.subscriptions.pause("sub_123")
+            assert efundpay_fake.subscription("sub_123").status == "paused"
 
 Strict authentication (the fake checks v3 signed requests and v4 JWTs, see
 :class:`~efundpay.testing.StrictAuth`) is turned on for one test with
@@ -30,8 +38,9 @@ so it imports nothing heavy at module level: the fake and the clients load insid
 
 from __future__ import annotations
 
+import asyncio
 import importlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -108,8 +117,120 @@ def efundpay_client(efundpay_fake: FakeEFundPay) -> Iterator[Any]:
         yield client
 
 
-@pytest.fixture
-async def async_efundpay_client(efundpay_fake: FakeEFundPay) -> AsyncIterator[Any]:
-    """An ``efundpay.AsyncEFundPay`` talking to ``efundpay_fake``; closed after the test."""
+# The loop scopes pytest-asyncio knows; one client fixture per scope, so that the client is
+# opened and closed on the very loop the test runs on, whatever its ``loop_scope``.
+_LOOP_SCOPES = ("function", "class", "module", "package", "session")
+_ANYIO_CLIENT = "_efundpay_async_client_anyio"
+
+
+def _asyncio_client_fixture(loop_scope: str) -> str:
+    return f"_efundpay_async_client_asyncio_{loop_scope}"
+
+
+async def _open_async_client(efundpay_fake: FakeEFundPay) -> AsyncIterator[Any]:
     async with _client_class("AsyncEFundPay")(**client_settings(efundpay_fake)) as client:
         yield client
+
+
+# For tests run by anyio's plugin: it runs an async fixture on the test's runner when the
+# test uses ``anyio_backend``.
+_efundpay_async_client_anyio = pytest.fixture(name=_ANYIO_CLIENT)(_open_async_client)
+
+
+def _new_asyncio_client_fixture() -> Callable[[FakeEFundPay], Iterator[Any]]:
+    # A sync generator on purpose: pytest-asyncio runs it with the test's loop as the current
+    # one, while anyio's plugin (which takes every *async* fixture of a test that has an
+    # ``anyio_backend``, as an anyio-marked test in pytest-asyncio's auto mode does) leaves
+    # it alone, so the client can never be closed on another loop than the test's.  A new
+    # function per scope: pytest-asyncio marks the function object it decorates.
+    def open_async_client(efundpay_fake: FakeEFundPay) -> Iterator[Any]:
+        loop = asyncio.get_event_loop()
+        manager = _client_class("AsyncEFundPay")(**client_settings(efundpay_fake))
+        client = loop.run_until_complete(manager.__aenter__())
+        try:
+            yield client
+        finally:
+            loop.run_until_complete(manager.__aexit__(None, None, None))
+
+    return open_async_client
+
+
+def _register_pytest_asyncio_fixtures() -> None:
+    try:
+        pytest_asyncio = importlib.import_module("pytest_asyncio")
+    except ImportError:
+        return
+    for scope in _LOOP_SCOPES:
+        name = _asyncio_client_fixture(scope)
+        try:
+            fixture = pytest_asyncio.fixture(loop_scope=scope, name=name)
+        except TypeError:  # older than 0.24, which brought loop_scope: see _TOO_OLD
+            return
+        globals()[name] = fixture(_new_asyncio_client_fixture())
+
+
+_register_pytest_asyncio_fixtures()
+
+
+def _is_pytest_asyncio_test(item: pytest.Item) -> bool:
+    try:
+        pytest_asyncio = importlib.import_module("pytest_asyncio")
+    except ImportError:
+        return False
+    is_async_test = getattr(pytest_asyncio, "is_async_test", None)
+    return is_async_test is not None and bool(is_async_test(item))
+
+
+def _pytest_asyncio_loop_scope(item: pytest.Item) -> str:
+    """The loop scope pytest-asyncio runs ``item`` in: its marker's, else the ini default."""
+    marker = item.get_closest_marker("asyncio")
+    if marker is not None:
+        scope = marker.kwargs.get("loop_scope") or marker.kwargs.get("scope")
+        if scope:
+            return str(scope)
+    try:
+        return str(item.config.getini("asyncio_default_test_loop_scope") or "function")
+    except ValueError:  # a pytest-asyncio older than that option: tests ran per function
+        return "function"
+
+
+_NOT_ASYNC = (
+    "async_efundpay_client needs an async test run by an event-loop plugin: mark it "
+    "@pytest.mark.anyio (anyio's plugin, installed with efundpay) or @pytest.mark.asyncio "
+    "(pytest-asyncio; in its auto mode no mark is needed). From a sync test use "
+    "efundpay_client."
+)
+
+
+_TOO_OLD = "async_efundpay_client needs pytest-asyncio 0.24 or newer (1.0 or newer advised)"
+
+
+def _async_client_fixture_for(request: pytest.FixtureRequest) -> str:
+    """Name the client fixture that runs on the loop of the test being set up."""
+    # pytest-asyncio first: in its auto mode it runs every coroutine test, even one that
+    # also carries anyio's mark, on its own loop.
+    if _is_pytest_asyncio_test(request.node):
+        name = _asyncio_client_fixture(_pytest_asyncio_loop_scope(request.node))
+        if name not in globals():
+            pytest.fail(_TOO_OLD, pytrace=False)
+        return name
+    if "anyio_backend" in request.fixturenames:
+        backend = request.getfixturevalue("anyio_backend")
+        name = backend if isinstance(backend, str) else backend[0]
+        if name != "asyncio":
+            pytest.fail(
+                f"async_efundpay_client runs on asyncio (aiohttp does), not {name!r}: "
+                "define an anyio_backend fixture returning 'asyncio'",
+                pytrace=False,
+            )
+        return _ANYIO_CLIENT
+    pytest.fail(_NOT_ASYNC, pytrace=False)
+
+
+@pytest.fixture
+def async_efundpay_client(request: pytest.FixtureRequest) -> Any:
+    """An ``efundpay.AsyncEFundPay`` talking to ``efundpay_fake``; closed after the test.
+
+    Opened and closed on the test's own event loop, under anyio's plugin or pytest-asyncio's.
+    """
+    return request.getfixturevalue(_async_client_fixture_for(request))
