@@ -6,7 +6,6 @@ error naming the parameter, and a refused call sends nothing.
 from __future__ import annotations
 
 import enum
-import json
 import math
 import re
 from datetime import datetime, timedelta, timezone
@@ -16,7 +15,7 @@ import pytest
 
 from efundpay import AsyncEFundPay, ConfigurationError
 from efundpay.resources._validation import MAX_METADATA_BYTES, MAX_METADATA_DEPTH
-from tests.helpers import API_KEY, MERCHANT, mock_client, ok_subscription
+from tests.helpers import API_KEY, MERCHANT, body_of, mock_client, ok_subscription
 
 pytestmark = pytest.mark.anyio
 
@@ -42,7 +41,7 @@ async def _send(method: str, **options: Any) -> list[Any]:
     client, transport = mock_client(lambda request: ok_subscription())
     async with client:
         await getattr(client.subscriptions, method)("sub_1", **options)
-    return [json.loads(request.content) for request in transport.requests]
+    return [body_of(request) for request in transport.requests]
 
 
 async def _refused(error: type[Exception], fragment: str, method: str, **options: Any) -> None:
