@@ -91,7 +91,7 @@ def load_private_key(source: KeySource, *, what: str) -> PrivateKey:
             raise ConfigurationError(
                 f"{what}: the private key is encrypted; decrypt it first or pass a loaded key"
             ) from None
-        except (ValueError, Exception):  # noqa: BLE001 - cryptography raises several kinds
+        except (ValueError, Exception):
             hint = " (that is a public key)" if b"PUBLIC KEY" in pem else ""
             raise ConfigurationError(
                 f"{what}: not a PEM private key (PKCS#1, PKCS#8 or SEC1){hint}"
@@ -123,7 +123,7 @@ def load_public_key(source: KeySource, *, what: str) -> PublicKey:
                 key = x509.load_pem_x509_certificate(pem).public_key()
             else:
                 key = serialization.load_pem_public_key(pem)
-        except (ValueError, Exception):  # noqa: BLE001 - cryptography raises several kinds
+        except (ValueError, Exception):
             raise ConfigurationError(f"{what}: not a PEM public key or certificate") from None
     if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
         raise ConfigurationError(

@@ -96,7 +96,7 @@ class SecretHeaders(Mapping[str, str]):
     SecretHeaders({'Authorization': '[REDACTED]', 'Accept': 'application/json'})
     """
 
-    __slots__ = ("_items", "_index")
+    __slots__ = ("_index", "_items")
 
     def __init__(self, items: Mapping[str, str] | None = None) -> None:
         self._items: dict[str, str] = {}

@@ -198,11 +198,13 @@ async def tls_front(fake: FakeEFundPay, ca: trustme.CA) -> AsyncIterator[str]:
     tasks: set[asyncio.Task[None]] = set()
 
     async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(ConnectionError):
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        writer.close()
+        try:
+            with contextlib.suppress(ConnectionError):
+                while data := await reader.read(65536):
+                    writer.write(data)
+                    await writer.drain()
+        finally:  # also when the relay is cancelled at the end of the test
+            writer.close()
 
     async def relay(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         fake_r, fake_w = await asyncio.open_connection("127.0.0.1", fake.port)
