@@ -1,5 +1,6 @@
-"""Developer sessions: ``nox`` runs the default ones (tests on every Python, lint, typing,
-the generated-code check, the docs and the package check); ``nox -s bench`` and
+"""Developer sessions: ``nox`` runs the default ones (tests on every Python, the tests again
+on the oldest dependencies pyproject.toml allows and without the signing extra, lint,
+typing, the generated-code check, the docs and the package check); ``nox -s bench`` and
 ``nox -s soak`` are on demand.
 
 Pythons are found on ``PATH`` and, without any setup, among the versions pyenv and uv have
@@ -19,12 +20,14 @@ from pathlib import Path
 
 import nox
 from nox.logger import logger
+from packaging.requirements import Requirement
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = [
     "tests",
+    "tests_lowest",
     "tests_without_signing",
     "lint",
     "typing",
@@ -141,6 +144,61 @@ def tests(session: nox.Session) -> None:
     _install_groups(session, "tests")
     session.install(".")
     session.run("pytest", *session.posargs)
+
+
+# What tests_lowest runs: every module that exercises the runtime dependencies directly
+# (aiohttp's client and server, anyio, cattrs, attrs).  The sync facade, examples, notebooks
+# and property tests add time but no other use of them.
+LOWEST_TESTS = [
+    "tests/test_requests.py",
+    "tests/test_hostile_input.py",
+    "tests/test_config.py",
+    "tests/test_errors.py",
+    "tests/test_retry.py",
+    "tests/test_faults.py",
+    "tests/test_fault_timeouts.py",
+    "tests/test_cancellation.py",
+    "tests/test_secrets.py",
+    "tests/test_redact.py",
+    "tests/test_models.py",
+    "tests/test_convert_agreement.py",
+    "tests/test_hot_path.py",
+    "tests/test_integration.py",
+    "tests/test_fake_routing.py",
+    "tests/test_fake_status.py",
+    "tests/test_fake_toggle.py",
+    "tests/test_fake_faults.py",
+    "tests/test_fake_lifecycle.py",
+    "tests/test_sync_client.py",
+    "tests/test_cli_bulk.py",
+    "tests/test_cli_bulk_resume.py",
+]
+
+
+@nox.session(python="3.11")
+def tests_lowest(session: nox.Session) -> None:
+    """The tests on the oldest runtime dependencies pyproject.toml allows (aiohttp, attrs,
+    cattrs, anyio at their floors), with the newest test tools.
+
+    A floor nobody tests is a guess: this is what keeps ``aiohttp>=...`` honest.  uv resolves
+    the runtime dependencies with ``--resolution lowest-direct``; their pins then constrain
+    the install of the tests group, which is otherwise resolved as usual.  Arguments after
+    ``--`` replace the default test modules.
+    """
+    compiled = session.run(
+        "uv", "pip", "compile", "pyproject.toml", "--resolution", "lowest-direct",
+        "--python-version", "3.11", "--no-header", "--no-annotate", "--quiet",
+        silent=True, external=True,
+    )  # fmt: skip
+    assert isinstance(compiled, str)
+    runtime = {Requirement(dep).name.lower() for dep in PYPROJECT["project"]["dependencies"]}
+    pins = [line for line in compiled.splitlines() if line.split("==")[0].lower() in runtime]
+    constraints = f"{session.create_tmp()}/lowest.txt"
+    with open(constraints, "w") as file:
+        file.write("\n".join(pins) + "\n")
+    session.log("runtime dependencies at their floors: " + ", ".join(pins))
+    session.install("-c", constraints, ".", *nox.project.dependency_groups(PYPROJECT, "tests"))
+    session.run("pytest", *(session.posargs or LOWEST_TESTS))
 
 
 @nox.session(python="3.11")

@@ -22,6 +22,7 @@ import attrs
 from ._errors import ConfigurationError
 from ._retry import RetryPolicy
 from ._secret import Secret
+from ._tokens import is_header_token, shown
 
 if TYPE_CHECKING:
     from .auth import Auth
@@ -166,15 +167,12 @@ class ClientConfig:
         )
 
 
-_HEADER_SAFE = re.compile(r"^[\x21-\x7e]+$")
-
-
 def _header_value(value: str, keyword: str, env_var: str) -> str:
     """A credential must be usable as an HTTP header value: no spaces, controls or non-ASCII."""
-    if not _HEADER_SAFE.match(value):
+    if not is_header_token(value):
         raise ConfigurationError(
             f"{keyword} contains characters that cannot be sent in an HTTP header "
-            f"(whitespace, control or non-ASCII); check {keyword}=... or {env_var}"
+            f"(whitespace, a line break, control or non-ASCII); check {keyword}=... or {env_var}"
         )
     return value
 
@@ -198,27 +196,42 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+# What RFC 3986 lets a URL hold as it is: anything else (a space, a quote, a brace, a
+# control or non-ASCII character) would reach the request line raw or be mangled on the way.
+_URL_TEXT: Final = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+
+
 def normalize_base_url(url: str, *, source: str) -> str:
     """Check a base URL and drop its trailing slash.
 
     ``https://`` is required, except for loopback hosts (a local fake or proxy), where
     ``http://`` is accepted.  ``source`` names where the value came from, for the message.
+    No message repeats the URL: a refused one may carry a password or a key.
     """
+    if not _URL_TEXT.fullmatch(url):
+        raise ConfigurationError(
+            f"{source} holds characters a URL cannot carry as they are (a space, a line "
+            "break, a quote, a brace, a control or non-ASCII character); percent-encode them"
+        )
     try:
         parts = urlsplit(url)
         port = parts.port  # raises ValueError on a malformed port
-    except ValueError as exc:
-        raise ConfigurationError(f"{source} is not a valid URL: {url!r} ({exc})") from None
+    except ValueError:
+        raise ConfigurationError(
+            f"{source} is not a valid URL (its host or port cannot be read)"
+        ) from None
     del port
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(
-            f"{source} must be an absolute http(s) URL such as "
-            f"'https://api.efundpay.com', not {url!r}"
+            f"{source} must be an absolute http(s) URL such as 'https://api.efundpay.com'"
         )
-    if parts.query or parts.fragment or parts.username or parts.password:
+    if "@" in parts.netloc:
         raise ConfigurationError(
-            f"{source} must not contain credentials, a query or a fragment: {url!r}"
+            f"{source} must not contain credentials (user:password@); the API key travels "
+            "in a header"
         )
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise ConfigurationError(f"{source} must not contain a query (?...) or a fragment (#...)")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise ConfigurationError(
             f"{source} uses plain http:// for a non-loopback host ({parts.hostname}); "
@@ -232,7 +245,7 @@ def _parse_environment(value: str, *, source: str) -> Environment:
         return Environment(value.strip().lower())
     except ValueError:
         raise ConfigurationError(
-            f"{source} must be 'production' or 'sandbox', not {value!r}"
+            f"{source} must be 'production' or 'sandbox', not {shown(value)}"
         ) from None
 
 
@@ -329,7 +342,7 @@ def _resolve_api_key(api_key: str | Secret | None, env: Mapping[str, str]) -> Se
         api_key = Secret(env[ENV_API_KEY])
     if api_key is None or not api_key:
         return None
-    if not _HEADER_SAFE.match(api_key.reveal()):
+    if not is_header_token(api_key.reveal()):
         raise ConfigurationError(
             "api_key contains characters that cannot be sent in an HTTP header "
             f"(whitespace, control or non-ASCII); check api_key=... or {ENV_API_KEY}"

@@ -1,6 +1,8 @@
 """Keeping secrets out of text: API keys, card numbers, security codes, client keys.
 
-Used by exception messages and log lines.  Model ``repr`` masking lives with the models.
+Used by exception messages, log lines and the command line's output.  Models mask their
+sensitive fields in ``repr`` field by field; a test holds those fields to
+:func:`is_sensitive_key`, the one rule here.
 """
 
 from __future__ import annotations
@@ -11,7 +13,15 @@ from typing import Any, Final, TypeAlias
 
 from ._secret import Secret
 
-__all__ = ["MAX_JSON_DEPTH", "REDACTED", "TOO_DEEP", "Secrets", "redact_json", "redact_text"]
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "REDACTED",
+    "TOO_DEEP",
+    "Secrets",
+    "is_sensitive_key",
+    "redact_json",
+    "redact_text",
+]
 
 #: The secrets to remove from a text: held as :class:`Secret` (or, from older callers, str).
 Secrets: TypeAlias = tuple[str | Secret, ...]
@@ -24,36 +34,50 @@ REDACTED: Final = "[REDACTED]"
 MAX_JSON_DEPTH: Final = 32
 TOO_DEEP: Final = "[nested too deep]"
 
-# Keys whose values are never shown in a log line, in any casing or naming style.
-SENSITIVE_KEYS: Final = frozenset(
-    {
-        "number",
-        "card_number",
-        "cardnumber",
-        "security_code",
-        "securitycode",
-        "cvv",
-        "cvc",
-        "expiration_date",
-        "expirationdate",
-        "clientkey",
-        "client_key",
-        "token_id",
-        "tokenid",
-        "account_number",
-        "accountnumber",
-        "authorization",
-        "api_key",
-        "apikey",
-        # OAuth2 token answers and grants (v3): never shown, whatever else redaction misses.
-        "accesstoken",
-        "access_token",
-        "refreshtoken",
-        "refresh_token",
-        "clientsecret",
-        "client_secret",
-    }
+# Which keys' values are never shown, by one rule (:func:`is_sensitive_key`) applied to the
+# key's *normalised* form: lower case, without ``_``, ``-``, ``.`` or spaces, so
+# ``card_security_code``, ``cardSecurityCode`` and ``CARD-SECURITY-CODE`` are one name.
+#
+# Whole normalised names: too general to match inside longer names ("number" would
+# catch "phone_number").
+SENSITIVE_NAMES: Final = frozenset(
+    {"number", "expirationdate", "expiry", "tokenid", "authorization", "signature"}
 )
+# Fragments: a normalised name containing one is sensitive ("cvv2", "cardcvc",
+# "customeraccountnumber", "v3clientsecret").
+SENSITIVE_FRAGMENTS: Final = (
+    "cvv",
+    "cvc",
+    "securitycode",
+    "cardnumber",
+    "accountnumber",
+    "clientkey",
+    "clientsecret",
+    "apikey",
+    "secretkey",
+    "privatekey",
+    "password",
+    "accesstoken",
+    "refreshtoken",
+)
+# Words: a name with one of these as a word of its own ("card_pan", "cardPAN", but not
+# "span" or "company").
+SENSITIVE_WORDS: Final = frozenset({"pan", "cvn", "cvd", "csc"})
+_SEPARATORS: Final = str.maketrans("", "", "_-. ")
+
+
+def is_sensitive_key(key: str) -> bool:
+    """Whether a JSON key (or field name) holds a value never to show, in any naming style.
+
+    >>> [is_sensitive_key(k) for k in ("cvv2", "cardSecurityCode", "card_pan", "span")]
+    [True, True, True, False]
+    """
+    normalised = key.translate(_SEPARATORS).lower()
+    if normalised in SENSITIVE_NAMES or any(part in normalised for part in SENSITIVE_FRAGMENTS):
+        return True
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+", key)
+    return any(word.lower() in SENSITIVE_WORDS for word in words)
+
 
 # The patterns are kept as text and compiled by the re module on first use (which caches
 # them): most programs never redact anything, and compiling them costs ~1 ms of import time.
@@ -62,13 +86,23 @@ SENSITIVE_KEYS: Final = frozenset(
 # Not part of a longer number or of a decimal fraction (a duration, an amount).
 _PAN: Final = r"(?<!\d)(?<!\d\.)(?:\d[ -]?){12,18}\d(?!\d|\.\d)"
 _API_KEY_SHAPE: Final = r"\bsk_(?:test|live)_[A-Za-z0-9_\-]+"
-_KEY_NAMES: Final = "|".join(sorted(SENSITIVE_KEYS, key=len, reverse=True))
-# A sensitive key's value in JSON text that could not be parsed (an HTML page, a body cut
-# short): ``"clientKey": "ck_…"`` or ``"security_code":123``, the closing quote optional.
-_JSON_PAIR: Final = rf'(?i)("(?:{_KEY_NAMES})"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^\s,}}\]]+)'
-# A converter problem about a sensitive field, ``item.clientKey: expected a string, got …``:
-# the offending value is the secret itself.
-_PROBLEM: Final = rf"(?i)(?<![\w])((?:{_KEY_NAMES})(?:\[\d+\])?: [^;]*?, got )([^;]*)"
+# Any key's value in JSON text that could not be parsed (an HTML page, a body cut short):
+# ``"clientKey": "ck_…"`` or ``"security_code":123``, the closing quote optional.  Every pair
+# is matched; :func:`_mask_pair` asks :func:`is_sensitive_key` about its key.
+# A value is a string or a scalar, never an object or array (their pairs are read one by one).
+_JSON_PAIR: Final = r'("((?:[^"\\]|\\.)*)"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^\s,{}\[\]"][^\s,}\]]*)'
+# A converter problem about a field, ``item.clientKey: expected a string, got …``: for a
+# sensitive field the offending value is the secret itself.  The text between the name and
+# ", got" may not hold another ``name:``, so each problem is read against its own field.
+_PROBLEM: Final = (
+    r"(?<![\w-])([\w-]+)((?:\[\d+\])?: (?:(?![\w-]+(?:\[\d+\])?: )[^;])*?, got )([^;]*)"
+)
+
+
+def _mask_pair(match: re.Match[str]) -> str:
+    if not is_sensitive_key(match.group(2)):
+        return match.group()
+    return f'{match.group(1)}"{REDACTED}"'
 
 
 def _mask_pan(match: re.Match[str]) -> str:
@@ -77,10 +111,12 @@ def _mask_pan(match: re.Match[str]) -> str:
 
 
 def _mask_problem(match: re.Match[str]) -> str:
+    if not is_sensitive_key(match.group(1)):
+        return match.group()
     # A card number keeps its last four digits, as in a model's repr; anything else goes.
-    value = match.group(2)
+    value = match.group(3)
     masked = re.sub(_PAN, _mask_pan, value) if re.fullmatch(_PAN, value.strip()) else REDACTED
-    return match.group(1) + masked
+    return match.group(1) + match.group(2) + masked
 
 
 def redact_text(text: str, secrets: Secrets = ()) -> str:
@@ -94,7 +130,7 @@ def redact_text(text: str, secrets: Secrets = ()) -> str:
         if secret:  # revealed inside the call only: no variable holds the plain value
             text = text.replace(secret.reveal() if isinstance(secret, Secret) else secret, REDACTED)
     text = re.sub(_API_KEY_SHAPE, REDACTED, text)
-    text = re.sub(_JSON_PAIR, rf'\1"{REDACTED}"', text)
+    text = re.sub(_JSON_PAIR, _mask_pair, text)
     text = re.sub(_PROBLEM, _mask_problem, text)
     return re.sub(_PAN, _mask_pan, text)
 
@@ -114,7 +150,7 @@ def redact_json(value: Any, secrets: Secrets = (), *, _depth: int = 0) -> Any:
     if isinstance(value, Mapping):
         return {
             redact_text(key, secrets) if isinstance(key, str) else key: REDACTED
-            if isinstance(key, str) and key.lower() in SENSITIVE_KEYS
+            if isinstance(key, str) and is_sensitive_key(key)
             else redact_json(item, secrets, _depth=_depth + 1)
             for key, item in value.items()
         }

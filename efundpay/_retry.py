@@ -129,6 +129,10 @@ def _non_negative_seconds(
         raise ValueError(f"{attribute.name} must be a finite number of seconds >= 0")
 
 
+def _full_jitter(ceiling: float) -> float:
+    return random.uniform(0.0, ceiling)  # noqa: S311 - jitter, not cryptography
+
+
 @attrs.frozen
 class RetryPolicy:
     """How failed attempts are retried; see the module docstring for the rules.
@@ -140,6 +144,11 @@ class RetryPolicy:
     meter retries.  An exception it raises ends the call.  With :class:`AsyncEFundPay` it
     runs on the event loop (it must not block); with the blocking ``EFundPay`` it runs in a
     worker thread, so it may block, use Django's ORM, or even call the client again.
+
+    ``jitter`` turns the backoff ceiling of a retry into the wait: by default a uniformly
+    random time up to the ceiling ("full jitter"), so many clients failing together do not
+    retry together.  Pass ``jitter=lambda ceiling: ceiling`` for waits without chance (a test
+    that must not depend on a random draw).
     """
 
     max_retries: int = attrs.field(default=2, validator=_non_negative_int)
@@ -147,6 +156,7 @@ class RetryPolicy:
     max_backoff: float = attrs.field(default=8.0, validator=_non_negative_seconds)
     max_retry_after: float = attrs.field(default=60.0, validator=_non_negative_seconds)
     on_retry: Callable[[RetryEvent], None] | None = attrs.field(default=None, eq=False)
+    jitter: Callable[[float], float] = attrs.field(default=_full_jitter, eq=False, repr=False)
 
     def with_max_retries(self, max_retries: int) -> RetryPolicy:
         """A copy with another retry count."""
@@ -181,7 +191,7 @@ class RetryPolicy:
         if retry_after is not None:
             return retry_after if retry_after <= self.max_retry_after else None
         ceiling = min(self.max_backoff, self.initial_backoff * 2 ** (retry_number - 1))
-        return random.uniform(0.0, ceiling)  # noqa: S311 - jitter, not cryptography
+        return self.jitter(ceiling)
 
 
 def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:

@@ -202,3 +202,60 @@ def test_with_options_rejects_bad_values_as_configuration_errors() -> None:
     client = AsyncEFundPay(api_key=API_KEY, merchant_account_id=MERCHANT)
     with pytest.raises(ConfigurationError):
         client.with_options(max_retries=-2)
+
+
+SECRET = "hunter2secretvalue"
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("base_url", f"https://merchant:{SECRET}@api.efundpay.com"),
+        ("base_url", f"https://{SECRET}@api.efundpay.com"),
+        ("base_url", f"https://api.efundpay.com/v?api_key={SECRET}"),
+        ("base_url", f"https://api.efundpay.com/#{SECRET}"),
+        ("base_url", f"https://api.efundpay.com:{SECRET}"),
+        ("base_url", f"{SECRET}://api.efundpay.com"),
+        ("base_url", f"https://api.efundpay.com/ {SECRET}"),
+        ("environment", f"sk_live_{SECRET}"),
+        ("environment", SECRET),
+        ("EFUNDPAY_ENVIRONMENT", f"sk_live_{SECRET}"),
+        ("EFUNDPAY_BASE_URL", f"https://user:{SECRET}@api.efundpay.com"),
+    ],
+)
+def test_a_refused_setting_never_repeats_a_secret_it_holds(
+    setting: str, value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kwargs: dict[str, str] = {"api_key": API_KEY, "merchant_account_id": MERCHANT}
+    if setting.startswith("EFUNDPAY_"):
+        monkeypatch.setenv(setting, value)
+    else:
+        kwargs[setting] = value
+    with pytest.raises(ConfigurationError) as raised:
+        AsyncEFundPay(**kwargs)  # type: ignore[arg-type]
+    message = str(raised.value)
+    assert setting in message
+    assert SECRET not in message
+    assert SECRET[:6] not in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.efundpay.com/ v1",
+        "https://api.efundpay.com/v1\t",
+        "https://api.efundpay.com/\nHost: evil",
+        "https://api.efundpay.com/v1\x00",
+        "https://api.efundpay.com/vé",
+        'https://api.efundpay.com/"x"',
+        "https://api.efundpay.com/{x}",
+    ],
+)
+def test_a_base_url_that_cannot_go_on_a_request_line_is_refused(url: str) -> None:
+    with pytest.raises(ConfigurationError, match="base_url"):
+        AsyncEFundPay(api_key=API_KEY, merchant_account_id=MERCHANT, base_url=url)
+
+
+def test_an_environment_name_that_is_a_plain_word_is_shown_in_the_error() -> None:
+    with pytest.raises(ConfigurationError, match="'staging'"):
+        AsyncEFundPay(api_key=API_KEY, merchant_account_id=MERCHANT, environment="staging")  # type: ignore[arg-type]

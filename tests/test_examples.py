@@ -324,7 +324,8 @@ def test_two_deliveries_of_a_deactivation_at_once_still_end_inactive(
     cid = fake.add_customer(is_active=False)
     # The first run's toggle is applied at once but answered late; the second run toggles
     # in between, so the first run's answer ("active") is stale when it arrives.
-    fake.delay_next(0.5, operation="customers.toggle")
+    # Long enough that the second run's toggle lands inside it even on a busy machine.
+    fake.delay_next(3.0, operation="customers.toggle")
     with ThreadPoolExecutor(max_workers=1) as pool:
         first = pool.submit(module.deactivate_customer, cid)
         deadline = time.monotonic() + 10

@@ -142,18 +142,18 @@ async def test_a_fault_limited_to_an_operation_waits_for_it_in_fifo_order(wire: 
 
 
 async def test_delay_applies_at_once_and_holds_the_response(wire: Wire) -> None:
-    wire.fake.delay_next(0.3, operation="customers.toggle")
+    wire.fake.delay_next(5.0, operation="customers.toggle")
     start = time.monotonic()
 
     with pytest.raises(TimeoutError):
         await wire.toggle(within=0.1)
 
-    assert time.monotonic() - start < 0.3
+    assert time.monotonic() - start < 5.0  # gave up before the delay ended
     assert wire.fake.customer(CUS).is_active is False
 
 
 async def test_a_delayed_request_does_not_block_other_requests(wire: Wire) -> None:
-    wire.fake.delay_next(0.5, operation="customers.toggle")
+    wire.fake.delay_next(5.0, operation="customers.toggle")
     finished: list[str] = []
 
     async def slow() -> None:
@@ -162,13 +162,15 @@ async def test_a_delayed_request_does_not_block_other_requests(wire: Wire) -> No
 
     async with anyio.create_task_group() as tasks:
         tasks.start_soon(slow)
-        await anyio.sleep(0.05)  # let the slow request reach the fake first
+        with anyio.fail_after(10):  # let the slow request reach the fake first
+            while wire.fake.in_flight == 0:  # noqa: ASYNC110 - the fake offers no event
+                await anyio.sleep(0.01)
         start = time.monotonic()
         assert (await wire.status(PAUSE)).status == 200
         elapsed = time.monotonic() - start
         finished.append("fast")
 
-    assert elapsed < 0.3
+    assert elapsed < 5.0  # not held behind the slow request
     assert finished == ["fast", "slow"]
 
 
@@ -179,7 +181,8 @@ async def test_delay_without_apply_never_handles_a_request_whose_client_gave_up(
 
     with pytest.raises(TimeoutError):
         await wire.toggle(within=0.05)
-    await anyio.sleep(0.3)
+    with anyio.fail_after(10):
+        await wire.fake.await_idle()  # the held request ends and is recorded
 
     assert wire.fake.customer(CUS).toggle_count == 0
     (record,) = wire.fake.requests

@@ -135,7 +135,10 @@ def test_stop_cuts_an_injected_delay_short() -> None:
 
     caller = threading.Thread(target=held)
     caller.start()
-    time.sleep(0.1)  # the request is now held by the delay
+    deadline = time.monotonic() + 10
+    while fake.in_flight == 0:  # the request is now held by the delay
+        assert time.monotonic() < deadline, "the request never reached the fake"
+        time.sleep(0.005)
 
     start = time.monotonic()
     fake.stop()
@@ -272,7 +275,9 @@ async def test_astop_cuts_an_injected_delay_short() -> None:
 
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(held)
-            await anyio.sleep(0.1)
+            with anyio.fail_after(10):  # the request is now held by the delay
+                while wire.fake.in_flight == 0:  # noqa: ASYNC110 - the fake offers no event
+                    await anyio.sleep(0.01)
             start = time.monotonic()
             await wire.fake.astop()
             stop_took = time.monotonic() - start

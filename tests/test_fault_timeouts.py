@@ -38,17 +38,19 @@ async def test_a_read_timeout_bounds_the_wait_for_data_too(fake: FakeEFundPay) -
 
 
 async def test_the_deadline_ends_a_call_in_time_across_attempts(fake: FakeEFundPay) -> None:
-    fake.delay_next(5.0, times=10, operation=STATUS)
+    # Without the deadline, 21 attempts of 0.3 s would take over 6 s; the bounds below leave a
+    # busy machine room on both sides of that.
+    fake.delay_next(5.0, times=21, operation=STATUS)
     async with AsyncEFundPay(
-        **fake.client_kwargs(), retry=NO_WAIT, timeout=0.3, max_retries=10, deadline=1.0
+        **fake.client_kwargs(), retry=NO_WAIT, timeout=0.3, max_retries=20, deadline=1.0
     ) as client:
         started = time.monotonic()
         with pytest.raises(efundpay.APITimeoutError) as raised:
             await client.subscriptions.pause(SUB)
         elapsed = time.monotonic() - started
 
-    assert 0.95 <= elapsed < 2.0, "raised at the deadline, not after ten attempts"
-    assert 3 <= raised.value.attempts <= 4
+    assert 0.95 <= elapsed < 4.0, "raised at the deadline, not after twenty-one attempts"
+    assert 1 <= raised.value.attempts <= 4
     assert "deadline" in str(raised.value)
     assert len(fake.subscription(SUB).history) == 1
 
@@ -113,7 +115,7 @@ async def test_timeouts_from_any_library_become_api_timeout_errors_in_time(
             await client.customers.toggle(CUS)
         elapsed = time.monotonic() - started
 
-    assert elapsed < 3.0
+    assert elapsed < 8.0  # ended by the 0.2 s timeout (or its backstop), not the 10 s delay
     assert raised.value.request_sent is True
     assert raised.value.outcome_unknown is True
     assert raised.value.attempts == 1

@@ -137,13 +137,18 @@ async def test_a_refused_connection_after_retries_is_a_connection_error_with_not
 
 
 async def test_retry_after_is_honoured() -> None:
+    events: list[RetryEvent] = []
     client, _ = mock_client(
-        scripted(HTTPResponse.from_json(429, {}, headers={"Retry-After": "0.3"}), ok_subscription())
+        scripted(
+            HTTPResponse.from_json(429, {}, headers={"Retry-After": "0.3"}), ok_subscription()
+        ),
+        retry=RetryPolicy(on_retry=events.append),
     )
     started = time.monotonic()
     async with client:
         await client.subscriptions.pause("sub_1")
-    assert time.monotonic() - started >= 0.3
+    assert [event.delay for event in events] == [0.3]
+    assert time.monotonic() - started >= 0.3  # a lower bound: a busy machine only adds to it
 
 
 async def test_a_retry_after_beyond_the_cap_is_raised_at_once_with_its_value() -> None:
@@ -187,12 +192,14 @@ async def test_the_deadline_bounds_all_attempts_and_waits() -> None:
         await anyio.sleep(10)
         raise AssertionError("unreachable")
 
-    client, transport = mock_client(slow, timeout=5, deadline=0.3)
+    # The attempt timeout is far beyond the bound below, so only the deadline can end the
+    # call in time, and a slow machine cannot push it past the bound.
+    client, transport = mock_client(slow, timeout=120, deadline=0.3)
     started = time.monotonic()
     async with client:
         with pytest.raises(efundpay.APITimeoutError) as raised:
             await client.subscriptions.pause("sub_1")
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 60
     assert "deadline" in str(raised.value)
     assert len(transport.requests) == 1
 
@@ -219,9 +226,11 @@ def test_backoff_grows_exponentially_with_full_jitter_and_a_cap() -> None:
 
 def test_retry_after_reads_seconds_and_http_dates() -> None:
     assert parse_retry_after({"Retry-After": "3"}) == 3.0
-    later = datetime.now(UTC) + timedelta(seconds=30)
-    seconds = parse_retry_after({"retry-after": format_datetime(later, usegmt=True)})
-    assert seconds is not None and 25 <= seconds <= 31
+    now = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
+    later = format_datetime(now + timedelta(seconds=30), usegmt=True)
+    assert parse_retry_after({"retry-after": later}, now=now.timestamp()) == 30.0
+    earlier = format_datetime(now - timedelta(seconds=30), usegmt=True)
+    assert parse_retry_after({"Retry-After": earlier}, now=now.timestamp()) == 0.0
     assert parse_retry_after({"Retry-After": "soon"}) is None
     assert parse_retry_after({"Retry-After": "-5"}) == 0.0
     assert parse_retry_after({}) is None
@@ -240,18 +249,35 @@ def test_no_wait_policy_is_used_by_these_tests() -> None:
     assert NO_WAIT.delay(5, None) == 0
 
 
+async def test_the_jitter_is_injectable_so_a_wait_can_be_pinned() -> None:
+    draws: list[float] = []
+
+    def jitter(ceiling: float) -> float:
+        draws.append(ceiling)
+        return ceiling / 2
+
+    policy = RetryPolicy(initial_backoff=1, max_backoff=3, jitter=jitter)
+    assert [policy.delay(n, None) for n in (1, 2, 3)] == [0.5, 1.0, 1.5]
+    assert draws == [1, 2, 3]
+    assert policy.delay(1, retry_after=7) == 7  # a Retry-After is not jittered
+    assert policy.with_max_retries(5).jitter is jitter
+
+
 async def test_a_deadline_that_leaves_no_time_to_retry_raises_a_timeout_caused_by_the_error() -> (
     None
 ):
-    policy = RetryPolicy(initial_backoff=5, max_backoff=5)
+    # The wait is pinned to its ceiling (5 s): a random draw under 1 s would fit the deadline.
+    events: list[RetryEvent] = []
+    policy = RetryPolicy(
+        initial_backoff=5, max_backoff=5, jitter=lambda ceiling: ceiling, on_retry=events.append
+    )
     client, transport = mock_client(scripted(_503(), _503()), retry=policy, deadline=1)
-    started = time.monotonic()
     async with client:
         with pytest.raises(efundpay.APITimeoutError) as raised:
             await client.subscriptions.pause("sub_1")
     # Raised after the first attempt, not after sleeping into (or past) the deadline.
     assert len(transport.requests) == 1
-    assert time.monotonic() - started < 1, "raised at once, not after waiting out the deadline"
+    assert events == [], "raised at once: no wait was scheduled"
     assert isinstance(raised.value.__cause__, efundpay.InternalServerError)
     assert "deadline of 1s leaves no time to retry" in str(raised.value)
     assert raised.value.outcome_unknown is True

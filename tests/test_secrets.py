@@ -71,7 +71,8 @@ async def test_debug_logs_reprs_and_exceptions_never_show_a_secret(
     policy = RetryPolicy(initial_backoff=0, max_backoff=0, on_retry=events.append)
     shown: list[Any] = []
     errors: list[efundpay.APIError] = []
-    async with AsyncEFundPay(**fake.client_kwargs(), retry=policy, timeout=0.5) as client:
+    # The timeout must end the delayed call (2 s) yet leave every other call ample time.
+    async with AsyncEFundPay(**fake.client_kwargs(), retry=policy, timeout=1.0) as client:
         shown += [client, client.with_options(max_retries=0), client._config]
         shown.append(await client.customers.toggle(customer_id))
         fake.fail_next(503, operation="subscriptions.status")

@@ -32,6 +32,7 @@ from .._errors import APIResponseValidationError, APIStatusError
 from .._request import APIRequest
 from .._response import _status_error
 from .._secret import Secret, SecretHeaders
+from .._tokens import is_header_token
 from ._base import AuthRequest
 
 __all__ = ["Token", "TokenCache", "request_token"]
@@ -191,7 +192,8 @@ def _grant_object(content: bytes) -> dict[str, Any] | None:
 
 def _pop_secret(data: dict[str, Any], name: str) -> Secret | None:
     value = data.pop(name, None)
-    return Secret(value) if isinstance(value, str) and value else None
+    # A token goes on a header line: one that could not (a newline, a space) is no token.
+    return Secret(value) if isinstance(value, str) and is_header_token(value) else None
 
 
 def _seconds(data: Mapping[str, Any], name: str) -> float | None:

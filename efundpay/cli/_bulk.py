@@ -3,10 +3,13 @@
 - At most ``--concurrency`` calls are in flight (that many workers share one job list).
 - Every id gets an idempotency key before its first attempt, written to the results in a
   ``pending`` row; the SDK's retries and any later ``--resume-from`` reuse it, so an id is
-  changed at most once however often the run is repeated or interrupted.
+  changed at most once however often the run is repeated or interrupted.  An id that failed
+  for certain gets a new key on resume (see :attr:`Outcome.keeps_its_key`).
 - A 429 pauses the whole batch for its ``Retry-After`` (see :class:`RateGate`); an id still
   rate limited after the SDK's retries goes back for another round, up to
-  :data:`RATE_LIMIT_ROUNDS` times.
+  :data:`RATE_LIMIT_ROUNDS` times.  A ``Retry-After`` beyond the SDK's cap
+  (``RetryPolicy.max_retry_after``) stops the run as rate limited: the ids not yet sent are
+  recorded ``not_sent``, to be finished later with ``--resume-from``.
 - Authentication and permission errors stop the run (every other id would fail the same way),
   and so does a run of connection failures with no success in between.
 """
@@ -30,14 +33,24 @@ from .._errors import (
     PermissionDeniedError,
     RateLimitError,
 )
+from .._retry import RetryPolicy
 from .._secret import Secret
-from ._bulkfiles import Outcome, ResultRow, ResultsWriter, open_results, read_ids, read_results
+from ._bulkfiles import (
+    Outcome,
+    Recorded,
+    ResultRow,
+    ResultsWriter,
+    RunKind,
+    open_results,
+    read_ids,
+    read_results,
+)
 from ._commands import STATUS_OF_ACTION, status_options
 from ._connect import open_client
 from ._exit import ExitCode, Failure, UsageError, describe_failure
 from ._output import Output
 from ._progress import Progress
-from ._trace import RateGate, traced
+from ._trace import CallTrace, RateGate, traced
 
 __all__ = ["RATE_LIMIT_ROUNDS", "run_bulk"]
 
@@ -77,6 +90,7 @@ class _Run:
     progress: Progress
     tally: _Tally
     connection_error_limit: int
+    retry_after_cap: float
     fatal: Failure | None = None
 
     async def work(self, jobs: Iterator[_Job], scope: anyio.CancelScope) -> None:
@@ -106,29 +120,52 @@ class _Run:
     async def run_job(self, job: _Job) -> None:
         """Change one subscription, recording a pending row first and the outcome last."""
         self.writer.write(ResultRow(job.id, Outcome.PENDING, idempotency_key=job.key))
-        for round_ in range(RATE_LIMIT_ROUNDS + 1):
-            with traced() as trace:
-                try:
-                    subscription = await self.client.subscriptions.update_status(
-                        job.id, status=self.status, idempotency_key=job.key, **self.options
-                    )
-                except RateLimitError as exc:
-                    if round_ < RATE_LIMIT_ROUNDS:
-                        self.announce_pause()
-                        continue  # the gate holds every worker until the limit passes
-                    error: Exception = exc
-                except (APIError, ValueError, TypeError) as exc:
-                    error = exc
-                else:
-                    self.tally.counts[Outcome.OK] += 1
-                    self.tally.connection_errors_in_a_row = 0
-                    self.writer.write(
-                        ResultRow(job.id, Outcome.OK, status=str(subscription.status),
-                                  request_id=trace.request_id or "", idempotency_key=job.key)
-                    )  # fmt: skip
+        maybe_applied = False  # by an earlier round, whatever the last one says
+        with traced() as trace:
+            try:
+                for round_ in range(RATE_LIMIT_ROUNDS + 1):
+                    if self.gate.remaining() <= self.retry_after_cap:
+                        await self.gate.wait()  # here, not inside an attempt's timeout
+                    try:
+                        subscription = await self.client.subscriptions.update_status(
+                            job.id, status=self.status, idempotency_key=job.key, **self.options
+                        )
+                    except RateLimitError as exc:
+                        maybe_applied = maybe_applied or exc.outcome_unknown
+                        if round_ < RATE_LIMIT_ROUNDS and not self.beyond_cap(exc):
+                            self.announce_pause()
+                            continue
+                        error: Exception = exc
+                    except (APIError, ValueError, TypeError) as exc:
+                        error = exc
+                    else:
+                        self.record_ok(job, str(subscription.status), trace.request_id)
+                        return
+                    self.record_failure(job, error, trace, maybe_applied=maybe_applied)
                     return
-            self.record_failure(job, error, trace.request_id)
-            return
+            except anyio.get_cancelled_exc_class():
+                # The run is stopping; a request that never left can say so.  One that did
+                # keeps its pending row, and resume finishes it with the same key.
+                if trace.attempts == 0:
+                    self.record_not_sent(job)
+                raise
+
+    def record_ok(self, job: _Job, status: str, request_id: str | None) -> None:
+        """Write a changed id's row."""
+        self.tally.counts[Outcome.OK] += 1
+        self.tally.connection_errors_in_a_row = 0
+        self.writer.write(
+            ResultRow(job.id, Outcome.OK, status=status, request_id=request_id or "",
+                      idempotency_key=job.key)
+        )  # fmt: skip
+
+    def record_not_sent(self, job: _Job) -> None:
+        """Write the row of an id whose request never left (the run stopped first)."""
+        self.tally.counts[Outcome.NOT_SENT] += 1
+        self.writer.write(
+            ResultRow(job.id, Outcome.NOT_SENT, message="the run stopped before this id was "
+                      "sent", idempotency_key=job.key)
+        )  # fmt: skip
 
     def announce_pause(self) -> None:
         """Say so on stderr when the batch waits long enough for someone to wonder why."""
@@ -136,13 +173,20 @@ class _Run:
         if wait >= _ANNOUNCE_PAUSE and not self.progress.enabled:
             self.out.note(f"efundpay: rate limited by eFundPay; the batch waits {wait:.0f}s")
 
-    def record_failure(self, job: _Job, error: Exception, request_id: str | None) -> None:
+    def record_failure(
+        self, job: _Job, error: Exception, trace: CallTrace, *, maybe_applied: bool = False
+    ) -> None:
         """Write a failed id's row; stop the run when the error dooms every other id too."""
         failure = describe_failure(error, self.out.secrets)
-        if isinstance(error, APIError):
-            outcome = Outcome.UNKNOWN if error.outcome_unknown else Outcome.FAILED
-        else:
+        request_id = trace.request_id
+        if not isinstance(error, APIError):
             outcome = Outcome.INVALID  # e.g. an unusable idempotency key in --resume-from
+        elif error.outcome_unknown or maybe_applied:
+            outcome = Outcome.UNKNOWN
+        elif trace.attempts == 0:
+            outcome = Outcome.NOT_SENT  # answered by the rate gate, never sent
+        else:
+            outcome = Outcome.FAILED
         self.tally.counts[outcome] += 1
         self.writer.write(
             ResultRow(
@@ -159,16 +203,27 @@ class _Run:
         self.tally.connection_errors_in_a_row = (
             in_a_row if isinstance(error, APIConnectionError) else 0
         )
-        doomed = isinstance(error, _FATAL) or in_a_row >= self.connection_error_limit
+        doomed = (
+            isinstance(error, _FATAL)
+            or in_a_row >= self.connection_error_limit
+            or (isinstance(error, RateLimitError) and self.beyond_cap(error))
+        )
         if doomed and self.fatal is None:
             self.fatal = failure
 
+    def beyond_cap(self, error: RateLimitError) -> bool:
+        """Whether eFundPay asked for a longer pause than the run may wait."""
+        return error.retry_after is not None and error.retry_after > self.retry_after_cap
+
 
 def _jobs(
-    args: argparse.Namespace, out: Output, writer: ResultsWriter, tally: _Tally
+    args: argparse.Namespace,
+    out: Output,
+    writer: ResultsWriter,
+    tally: _Tally,
+    recorded: dict[str, Recorded],
 ) -> list[_Job]:
     inputs = read_ids(args.from_file)
-    recorded = read_results(args.resume_from) if args.resume_from else {}
     for bad in inputs.bad:
         tally.counts[Outcome.INVALID] += 1
         out.note(f"{args.from_file} line {bad.line}: {bad.problem}; skipped")
@@ -181,9 +236,17 @@ def _jobs(
         if earlier is not None and earlier.outcome == Outcome.OK:
             tally.skipped += 1
             continue
-        key = earlier.idempotency_key if earlier is not None and earlier.idempotency_key else ""
+        kept = earlier is not None and _keeps_its_key(earlier)
+        key = earlier.idempotency_key if earlier is not None and kept else ""
         jobs.append(_Job(row.id, key or str(uuid.uuid4())))
     return jobs
+
+
+def _keeps_its_key(earlier: Recorded) -> bool:
+    try:
+        return Outcome(earlier.outcome).keeps_its_key
+    except ValueError:
+        return True  # an outcome this version does not know: reusing the key is the safe side
 
 
 def _summary(
@@ -206,6 +269,8 @@ def _summary(
             ".  'unknown' ids may have been changed; run again with --resume-from to finish "
             "them safely (their idempotency keys are reused)"
         )
+    if tally.counts[Outcome.NOT_SENT]:
+        text += ".  'not_sent' ids were never sent; run again with --resume-from to send them"
     (out.line if to_stdout else out.note)(text)
 
 
@@ -216,11 +281,14 @@ async def run_bulk(
     if args.idempotency_key is not None:
         raise UsageError("--idempotency-key is for a single id; a bulk run makes one per id")
     options = status_options(args, action)
+    kind = RunKind.of(action, options)
+    recorded = read_results(args.resume_from, kind) if args.resume_from else {}
     tally = _Tally()
     gate = RateGate()
-    client, _ = open_client(args, key, gate=gate, connections=args.concurrency)
-    with open_results(args.results, args.resume_from) as writer:
-        jobs = _jobs(args, out, writer, tally)
+    policy = RetryPolicy()
+    client, _ = open_client(args, key, gate=gate, connections=args.concurrency, retry=policy)
+    with open_results(args.results, args.resume_from, kind) as writer:
+        jobs = _jobs(args, out, writer, tally, recorded)
         run = _Run(
             client=client,
             status=STATUS_OF_ACTION[action],
@@ -231,6 +299,7 @@ async def run_bulk(
             progress=Progress(out.stderr, len(jobs), waiting=gate.remaining),
             tally=tally,
             connection_error_limit=max(10, 2 * args.concurrency),
+            retry_after_cap=policy.max_retry_after,
         )
         async with client, anyio.create_task_group() as tasks:
             if run.progress.enabled:
@@ -240,9 +309,17 @@ async def run_bulk(
                 for _ in range(min(args.concurrency, len(jobs))):
                     workers.start_soon(run.work, shared, workers.cancel_scope)
             tasks.cancel_scope.cancel()  # stops the ticker
+        for job in shared:  # left when the run stopped early
+            run.record_not_sent(job)
         run.progress.finish()
     if run.fatal is not None:
-        out.note("efundpay: stopped the run: every other id would fail the same way")
+        why = (
+            "eFundPay asked for a longer pause than the SDK waits"
+            if run.fatal.exit_code == ExitCode.RATE_LIMITED
+            else "every other id would fail the same way"
+        )
+        out.note(f"efundpay: stopped the run: {why}")
+        _summary(action, tally, args, out, to_stdout=False)
         out.failure(run.fatal)
         return run.fatal.exit_code
     _summary(action, tally, args, out, to_stdout=args.results is not None)

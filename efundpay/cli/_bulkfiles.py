@@ -3,7 +3,8 @@
 Input: one id per line, or a header row naming an ``id`` or ``subscription_id`` column.
 Results: one row per event, flushed as it is written; an id's *last* row is its outcome.  A
 ``pending`` row is written before a call starts, so a run that dies mid-call still left the
-idempotency key its retry must reuse.
+idempotency key its retry must reuse.  Every row also names the run's operation and options
+(:class:`RunKind`), so ``--resume-from`` refuses the results of a different command.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 import contextlib
 import csv
 import enum
+import json
 import os
 import sys
 from collections.abc import Iterator
-from typing import Final, Literal, TextIO
+from typing import Any, Final, Literal, TextIO
 
 import attrs
 
@@ -29,6 +31,7 @@ __all__ = [
     "Recorded",
     "ResultRow",
     "ResultsWriter",
+    "RunKind",
     "open_results",
     "read_ids",
     "read_results",
@@ -45,6 +48,18 @@ class Outcome(enum.StrEnum):
     FAILED = "failed"  # eFundPay refused, or the call failed before anything could apply
     UNKNOWN = "unknown"  # the change may have been applied: resume retries with the same key
     INVALID = "invalid"  # the input row or a recorded key is unusable; nothing was sent
+    NOT_SENT = "not_sent"  # the run stopped before this id's request left
+
+    @property
+    def keeps_its_key(self) -> bool:
+        """Whether ``--resume-from`` must retry this id with its recorded idempotency key.
+
+        Yes when the change may have been applied (or the call's fate was never recorded):
+        the same key makes eFundPay apply it at most once.  No after a definitive failure:
+        eFundPay stores the answer to a key, so the same key would replay that failure
+        forever; a new key asks again.
+        """
+        return self in _KEEPS_ITS_KEY
 
 
 @attrs.frozen
@@ -61,7 +76,31 @@ class ResultRow:
     idempotency_key: str = ""
 
 
-RESULT_FIELDS: Final = tuple(field.name for field in attrs.fields(ResultRow))
+_KEEPS_ITS_KEY: Final = frozenset({Outcome.PENDING, Outcome.UNKNOWN, Outcome.NOT_SENT})
+
+
+@attrs.frozen
+class RunKind:
+    """What a bulk run does: its action and its options, as every results row records them."""
+
+    operation: str
+    options: str
+
+    @classmethod
+    def of(cls, operation: str, options: dict[str, Any]) -> RunKind:
+        """The kind of a run of ``operation`` (``pause``...) with these ``update_status``
+        options."""
+        return cls(operation, json.dumps(options, sort_keys=True, default=str, ensure_ascii=False))
+
+    def describe(self) -> str:
+        """``subscriptions pause`` with its options, for a message."""
+        return f"'subscriptions {self.operation}' with options {self.options}"
+
+
+RESULT_FIELDS: Final = (
+    *(field.name for field in attrs.fields(ResultRow)),
+    *(field.name for field in attrs.fields(RunKind)),
+)
 
 
 @attrs.frozen
@@ -159,27 +198,42 @@ class Recorded:
     idempotency_key: str
 
 
-def read_results(path: str) -> dict[str, Recorded]:
-    """The last recorded row of each id in a results file."""
+def read_results(path: str, kind: RunKind) -> dict[str, Recorded]:
+    """The last recorded row of each id in a results file written by a run of ``kind``.
+
+    Raises :class:`ValueError` when the file is not a results file, or another operation or
+    other options wrote it: resuming it would skip ids as "already ok" that this run never
+    did, and reuse keys eFundPay has bound to another change.
+    """
     with _open_text(path) as file:
         reader = csv.DictReader(file)
-        missing = {"id", "outcome", "idempotency_key"} - set(reader.fieldnames or ())
+        missing = set(RESULT_FIELDS) - set(reader.fieldnames or ())
         if missing:
             raise ValueError(
-                f"{path} is not an efundpay results file: no {', '.join(sorted(missing))} column"
+                f"{path} is not a results file of this efundpay version: no "
+                f"{', '.join(sorted(missing))} column"
             )
-        return {
-            row["id"]: Recorded(row["outcome"] or "", row["idempotency_key"] or "")
-            for row in reader
-            if row.get("id")
-        }
+        recorded: dict[str, Recorded] = {}
+        for row in reader:
+            written_by = RunKind(row["operation"] or "", row["options"] or "")
+            if written_by != kind:
+                raise ValueError(
+                    f"{path} holds the results of {written_by.describe()}, not of "
+                    f"{kind.describe()}; resume a run with the command and options that "
+                    "started it"
+                )
+            if row.get("id"):
+                recorded[row["id"]] = Recorded(row["outcome"] or "", row["idempotency_key"] or "")
+        return recorded
 
 
 class ResultsWriter:
-    """Writes :class:`ResultRow` s as CSV, flushing each one so a crash loses nothing."""
+    """Writes :class:`ResultRow` s as CSV, each with the run's :class:`RunKind`, flushing each
+    one so a crash loses nothing."""
 
-    def __init__(self, stream: TextIO, *, header: bool) -> None:
+    def __init__(self, stream: TextIO, kind: RunKind, *, header: bool) -> None:
         self._stream = stream
+        self._kind = attrs.astuple(kind)
         self._writer = csv.writer(stream)
         if header:
             self._writer.writerow(RESULT_FIELDS)
@@ -189,7 +243,7 @@ class ResultsWriter:
         """Append one row and flush it."""
         # One line per row whatever the message holds, so the file stays easy to grep.
         message = " ".join(row.message.split())
-        values = attrs.astuple(attrs.evolve(row, message=message))
+        values = (*attrs.astuple(attrs.evolve(row, message=message)), *self._kind)
         self._writer.writerow([str(value) for value in values])
         self._stream.flush()
 
@@ -204,14 +258,16 @@ def _same_file(a: str, b: str | None) -> bool:
 
 
 @contextlib.contextmanager
-def open_results(path: str | None, resume_from: str | None) -> Iterator[ResultsWriter]:
+def open_results(
+    path: str | None, resume_from: str | None, kind: RunKind
+) -> Iterator[ResultsWriter]:
     """A writer to ``path`` (stdout when ``None``).
 
     An existing, non-empty ``path`` is appended to only when it is also ``resume_from``;
     otherwise :class:`ValueError`, so an earlier run's idempotency keys are never lost.
     """
     if path is None:
-        yield ResultsWriter(sys.stdout, header=True)
+        yield ResultsWriter(sys.stdout, kind, header=True)
         return
     exists = os.path.exists(path) and os.path.getsize(path) > 0
     if exists and not _same_file(path, resume_from):
@@ -220,4 +276,4 @@ def open_results(path: str | None, resume_from: str | None) -> Iterator[ResultsW
             f"--results {path}, or choose another --results file"
         )
     with _open_text(path, "a") as file:
-        yield ResultsWriter(file, header=not exists)
+        yield ResultsWriter(file, kind, header=not exists)

@@ -64,7 +64,8 @@ _MEANINGS: Final[dict[ExitCode, str]] = {
     ExitCode.CONFIGURATION: "configuration: missing/bad API key, merchant id, base URL, port",
     ExitCode.AUTH: "authentication (401) or permission (403) refused",
     ExitCode.REJECTED: "eFundPay refused the request: 400, 404 not found, 409 conflict, 422",
-    ExitCode.RATE_LIMITED: "rate limited (429 / EXCEEDED_LIMIT) after the retries",
+    ExitCode.RATE_LIMITED: "rate limited (429 / EXCEEDED_LIMIT) after the retries; a bulk run "
+    "also stops so when eFundPay asks for a longer pause than the SDK waits",
     ExitCode.CONNECTION: "connection failed or timed out (read 'outcome unknown' below)",
     ExitCode.SERVER: "eFundPay server error (5xx) after the retries",
     ExitCode.BAD_RESPONSE: "eFundPay's response was not in the documented shape",

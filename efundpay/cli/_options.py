@@ -24,6 +24,7 @@ from .._config import (
     ENV_V3_TOKEN_URL,
     V3_ROUTES,
 )
+from .._retry import RetryPolicy
 from ..models import BillingCycleAnchor, CancellationReason, PauseBehavior, ProrationBehavior
 from ._bulkfiles import RESULT_FIELDS
 from ._values import (
@@ -185,8 +186,8 @@ def add_bulk_options(parser: argparse.ArgumentParser) -> None:
             "Results are written as they happen, one CSV row at a time (columns: "
             f"{', '.join(RESULT_FIELDS)}): a 'pending' row before each call, so a crash "
             "loses nothing, then the outcome: ok, failed, unknown (may have been applied; "
-            "--resume-from finishes it safely) or invalid.  An id's last row is its outcome.  "
-            "Exit status 1 when any id was not done.",
+            "--resume-from finishes it safely), invalid, or not_sent (the run stopped first).  "
+            "An id's last row is its outcome.  Exit status 1 when any id was not done.",
         ),
     )
     group.add_argument(
@@ -198,7 +199,8 @@ def add_bulk_options(parser: argparse.ArgumentParser) -> None:
         type=concurrency,
         default=4,
         help=f"calls in flight at once, 1 to {MAX_CONCURRENCY} (default: 4).  When eFundPay "
-        "rate limits, the whole batch pauses for its Retry-After",
+        "rate limits, the whole batch pauses for its Retry-After; one longer than the SDK "
+        f"waits ({RetryPolicy().max_retry_after:.0f}s) stops the run with exit status 6",
     )
     group.add_argument(
         "--results",
@@ -209,9 +211,10 @@ def add_bulk_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--resume-from",
         metavar="CSV",
-        help="a results file of an earlier run: ids that are ok there are skipped; the "
-        "others are retried with their recorded idempotency key, so nothing applies twice.  "
-        "Use the same options as the earlier run",
+        help="a results file of an earlier run of the same command and options (another is "
+        "refused): ids that are ok there are skipped; unknown, pending and not_sent ids are "
+        "retried with their recorded idempotency key, so nothing applies twice; failed and "
+        "invalid ids get a new key, so eFundPay does not replay the old refusal",
     )
 
 

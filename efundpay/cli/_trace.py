@@ -7,11 +7,19 @@ client awaits its transport in the caller's task, so concurrent bulk workers nev
 traces up).  The same transport holds every request behind a shared :class:`RateGate` while
 eFundPay is rate limiting, so a whole bulk run backs off together instead of each worker
 hammering the API on its own schedule.
+
+A held request is not kept waiting inside the transport, where the wait would count against
+the attempt's timeout (and a long hold would end as a timeout whose outcome looks unknown).
+The transport answers it at once, without sending it, with the 429 the hold stands for and
+the hold's remaining time as ``Retry-After``: the SDK then waits, or gives up when the
+wait is beyond its cap, by its ordinary rules.
 """
 
 from __future__ import annotations
 
 import contextvars
+import json
+import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,7 +38,11 @@ DEFAULT_RATE_LIMIT_PAUSE = 1.0
 
 @attrs.define
 class CallTrace:
-    """What one call's attempts showed: their count, the last request id, the key sent."""
+    """What one call's attempts showed: their count, the last request id, the key sent.
+
+    ``attempts`` counts the requests handed to the network (which may have reached
+    eFundPay); a request answered by the :class:`RateGate` without being sent is not one.
+    """
 
     attempts: int = 0
     request_id: str | None = None
@@ -80,6 +92,22 @@ class RateGate:
         """Seconds left of the current hold (0 when requests may go)."""
         return max(0.0, self._until - self._clock())
 
+    def held_response(self) -> HTTPResponse | None:
+        """The 429 that stands for the current hold (``None`` when requests may go)."""
+        left = self.remaining()
+        if left <= 0:
+            return None
+        # Rounded up to the millisecond, so the SDK never comes back before the hold ends.
+        body = {
+            "code": "rate_limited",
+            "message": f"not sent: eFundPay asked this run to wait; {left:.0f}s left",
+        }
+        return HTTPResponse(
+            429,
+            {"Content-Type": "application/json", "Retry-After": str(math.ceil(left * 1000) / 1000)},
+            json.dumps(body).encode(),
+        )
+
     async def wait(self) -> None:
         """Return once no hold is in force (a hold set meanwhile is waited out too)."""
         # Polling, not an Event: a hold is a deadline that may move later while we sleep.
@@ -100,8 +128,11 @@ class TracingTransport:
         self.gate = gate or RateGate()
 
     async def handle_request(self, request: HTTPRequest) -> HTTPResponse:
-        """Wait for the gate, send through the inner transport, note what came back."""
-        await self.gate.wait()
+        """Answer for the gate while it holds; else send through the inner transport and note
+        what came back."""
+        held = self.gate.held_response()
+        if held is not None:
+            return held
         trace = _current.get()
         if trace is not None:
             trace.attempts += 1
