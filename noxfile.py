@@ -146,9 +146,9 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *session.posargs)
 
 
-# What tests_lowest runs: every module that exercises the runtime dependencies directly
-# (aiohttp's client and server, anyio, cattrs, attrs).  The sync facade, examples, notebooks
-# and property tests add time but no other use of them.
+# What tests_lowest runs: the modules that exercise the runtime dependencies directly
+# (aiohttp's client and server, anyio and its pytest plugin, cattrs, attrs).  The examples,
+# notebooks, subprocess and scale tests add minutes but no other use of them.
 LOWEST_TESTS = [
     "tests/test_requests.py",
     "tests/test_hostile_input.py",
@@ -170,6 +170,8 @@ LOWEST_TESTS = [
     "tests/test_fake_faults.py",
     "tests/test_fake_lifecycle.py",
     "tests/test_sync_client.py",
+    "tests/test_sync_runner.py",
+    "tests/test_fake_plugin.py",
     "tests/test_cli_bulk.py",
     "tests/test_cli_bulk_resume.py",
 ]
