@@ -8,6 +8,8 @@ accepts (``aiohttp>=3.10``): an attribute one release has, another lacks.
 
 from __future__ import annotations
 
+import traceback
+
 import aiohttp
 
 from ._config import Timeout
@@ -53,6 +55,25 @@ class ResponseTooLargeError(TransportError):
         super().__init__(message, request_sent=True)
 
 
+def _forget_locals(exc: BaseException) -> None:
+    """Drop the local variables of the finished frames ``exc`` and its causes passed through.
+
+    aiohttp's frames hold the request's headers as a plain ``CIMultiDict``, Authorization
+    included; a traceback rendered with locals (``capture_locals``, ``pytest -l``, rich,
+    Sentry) would show it.  File names and line numbers stay; only the locals go.  Frames
+    still running (the SDK's own, which hold nothing in the clear) are left as they are.
+    """
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        traceback.clear_frames(current.__traceback__)
+        pending += [current.__cause__, current.__context__]
+
+
 def _connect_failure(exc: aiohttp.ClientConnectorError) -> str:
     """What went wrong connecting, read defensively: aiohttp's exceptions vary by version.
 
@@ -85,7 +106,11 @@ def from_aiohttp(exc: Exception, timeout: Timeout) -> TransportError:
     Anything aiohttp lets escape becomes one, not only its own ``ClientError``: some
     releases let an ``AttributeError``, a ``UnicodeError`` or a ``LookupError`` (an unknown
     charset) out of a hostile answer.  When in doubt, the request may have been sent.
+
+    ``exc`` stays reachable as the ``__cause__`` of what the SDK raises, but the locals of
+    the frames it passed through are dropped (:func:`_forget_locals`).
     """
+    _forget_locals(exc)
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return TransportTimeoutError(
             f"timed out connecting ({timeout.connect:g}s)", request_sent=False
