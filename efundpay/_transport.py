@@ -325,6 +325,45 @@ class AiohttpTransport:
             return
         await session.close()
 
+    def abandon(self) -> bool:
+        """Close the pool without awaiting anything: for a client that nobody closed.
+
+        Called from a finalizer, on whatever thread the garbage collector runs: a session
+        whose loop still runs is closed there as :meth:`aclose` would; one whose loop has
+        ended is detached and its connector marked closed, so that aiohttp has nothing left
+        to warn about.  Returns whether a pool was open (and so was left unclosed).
+        """
+        self._closed = True
+        session, self._session = self._session, None
+        loop, self._loop = self._loop, None
+        if session is None or session.closed or self._pid != os.getpid():
+            return False
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(_close_on_loop, session)
+            return True
+        connector = session.connector
+        session.detach()
+        if connector is not None:
+            # With its loop gone there is nothing to wait for: the awaitable ends at once.
+            waiter = connector.close().__await__()
+            try:
+                next(waiter)
+            except StopIteration:
+                pass
+            else:  # pragma: no cover - a connector that would wait on a closed loop
+                waiter.close()
+        return True
+
+
+# Sessions closed by abandon(): referenced until closed, or the loop could drop the task.
+_ABANDONED: set[asyncio.Task[None]] = set()
+
+
+def _close_on_loop(session: aiohttp.ClientSession) -> None:
+    task = asyncio.ensure_future(session.close())
+    _ABANDONED.add(task)
+    task.add_done_callback(_ABANDONED.discard)
+
 
 # Sessions inherited across fork(): kept referenced so their finalizers never run here.
 _FORK_ORPHANS: list[tuple[aiohttp.ClientSession, aiohttp.BaseConnector | None]] = []
