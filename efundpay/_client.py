@@ -243,13 +243,13 @@ class AsyncEFundPay:
     def with_options(
         self,
         *,
-        timeout: Timeout | float | None | NotGiven = NOT_GIVEN,
-        max_retries: int | None | NotGiven = NOT_GIVEN,
-        deadline: float | None | NotGiven = NOT_GIVEN,
-        retry: RetryPolicy | None | NotGiven = NOT_GIVEN,
-        merchant_account_id: str | None | NotGiven = NOT_GIVEN,
-        auth: Auth | None | NotGiven = NOT_GIVEN,
-        v3_auth: Auth | None | NotGiven = NOT_GIVEN,
+        timeout: Timeout | float | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven | None = NOT_GIVEN,
+        deadline: float | NotGiven | None = NOT_GIVEN,
+        retry: RetryPolicy | NotGiven | None = NOT_GIVEN,
+        merchant_account_id: str | NotGiven | None = NOT_GIVEN,
+        auth: Auth | NotGiven | None = NOT_GIVEN,
+        v3_auth: Auth | NotGiven | None = NOT_GIVEN,
     ) -> Self:
         """A client with other settings that shares this one's connection pool.
 

@@ -143,13 +143,13 @@ class ClientConfig:
     def evolve(
         self,
         *,
-        timeout: Timeout | float | None | NotGiven = NOT_GIVEN,
-        max_retries: int | None | NotGiven = NOT_GIVEN,
-        deadline: float | None | NotGiven = NOT_GIVEN,
-        retry: RetryPolicy | None | NotGiven = NOT_GIVEN,
-        merchant_account_id: str | None | NotGiven = NOT_GIVEN,
-        auth: Auth | None | NotGiven = NOT_GIVEN,
-        v3_auth: Auth | None | NotGiven = NOT_GIVEN,
+        timeout: Timeout | float | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven | None = NOT_GIVEN,
+        deadline: float | NotGiven | None = NOT_GIVEN,
+        retry: RetryPolicy | NotGiven | None = NOT_GIVEN,
+        merchant_account_id: str | NotGiven | None = NOT_GIVEN,
+        auth: Auth | NotGiven | None = NOT_GIVEN,
+        v3_auth: Auth | NotGiven | None = NOT_GIVEN,
     ) -> ClientConfig:
         """A copy with some settings changed: ``NOT_GIVEN`` keeps one, ``None`` clears it.
 

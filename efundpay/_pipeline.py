@@ -234,10 +234,10 @@ async def _attempt(
         if request.raw:
             check_status(response, request, url=url, secrets=known)
             elapsed = time.perf_counter() - call_started
-            raw = APIResponse(
+            # T is APIResponse for a raw request.
+            return APIResponse(  # type: ignore[return-value]
                 response, request, url=url, secrets=known, attempts=attempt, elapsed=elapsed
             )
-            return raw  # type: ignore[return-value]  # T is APIResponse for a raw request
         return read_response(response, request, url=url, secrets=known)
     except (APIStatusError, APIResponseValidationError) as exc:
         return _Failed(exc, sent=True)

@@ -108,15 +108,19 @@ def call_options(
         return None  # the usual call: nothing to check, nothing allocated
     if timeout is not None:
         timeout = Timeout.coerce(timeout)
-    if max_retries is not None and (
-        isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0
-    ):
-        raise ValueError(f"max_retries must be a whole number, 0 or more; got {max_retries!r}")
+    if max_retries is not None:
+        max_retries = _check_max_retries(max_retries)
     headers = None if extra_headers is None else _check_extra_headers(extra_headers)
     return CallOptions(timeout, max_retries, headers)
 
 
-def _check_extra_headers(extra_headers: Mapping[str, str]) -> dict[str, str]:
+def _check_max_retries(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"max_retries must be a whole number, 0 or more; got {value!r}")
+    return value
+
+
+def _check_extra_headers(extra_headers: object) -> dict[str, str]:
     if not isinstance(extra_headers, Mapping):
         raise TypeError("extra_headers must be a mapping of header names to values")
     checked: dict[str, str] = {}

@@ -61,6 +61,11 @@ event loop (a Jupyter cell), but block it while they run: in ``async def`` code,
 :class:`AsyncEFundPay` instead."""
 
 
+def raw_name(resource: str) -> str:
+    """The class ``with_raw_response`` gives, e.g. ``AsyncCustomersWithRawResponse``."""
+    return f"{resource}WithRawResponse"
+
+
 class GenerationError(Exception):
     """The async source has something no rule covers, or a rule went unused."""
 
@@ -99,6 +104,7 @@ class Rules:
         """The generator's rules, all unused."""
         rules = cls()
         renames = {t.async_name: t.sync_name for t in TARGETS} | METHOD_RENAMES
+        renames |= {raw_name(t.async_name): raw_name(t.sync_name) for t in RESOURCES}
         for old, new in renames.items():
             rules.names[old] = Rule(f"rename {old} -> {new}", re.compile(rf"\b{old}\b"), new)
         rules.text = [
@@ -201,4 +207,6 @@ SPECIAL: dict[str, Callable[[str], list[str]]] = {
     "__aenter__": lambda call: ["return self"],
     "__aexit__": lambda call: ["self.close()"],
     "resource __init__": lambda call: ["self._runner = runner", "self._async = wrapped"],
+    # The twin's raw class wraps the twin itself (written by _sync_writer.raw_twin).
+    "resource with_raw_response": lambda call: ["return self._with_raw_response()"],
 }

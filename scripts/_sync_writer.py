@@ -25,6 +25,7 @@ from _sync_rules import (
     GenerationError,
     Rules,
     Target,
+    raw_name,
 )
 
 
@@ -98,7 +99,7 @@ class Writer:
     def expr(self, node: ast.expr, source: SourceModule) -> str:
         """An annotation or default, renamed; its names are imported from their origin."""
         renamed = _Renamer(self.rules).visit(copy.deepcopy(node))
-        sync_names = {t.sync_name for t in TARGETS}
+        sync_names = {t.sync_name for t in TARGETS} | {raw_name(t.sync_name) for t in RESOURCES}
         for name in {n.id for n in ast.walk(renamed) if isinstance(n, ast.Name)}:
             if name in sync_names or hasattr(builtins, name):
                 continue
@@ -195,6 +196,8 @@ def member(
         writer.imports[target.async_name] = (module_name(target.path), target.async_name)
     if special is not None:
         body = special(call)
+        if _is_property(func):
+            head = f"@property\n{head}"
     elif _is_property(func):
         head = f"@property\n{head}"
         body = [f"return self._async.{name}"]
@@ -258,8 +261,42 @@ def twin(writer: Writer, target: Target, source: SourceModule) -> str:
             body += ["", *emitted]
     if target is CLIENT:
         body += ["", *bind_method(writer, attributes)]
+    else:
+        body += ["", *raw_method(target)]
     lines += textwrap.indent("\n".join(body), "    ").split("\n")
-    return "\n".join(line.rstrip() for line in lines)
+    text = "\n".join(line.rstrip() for line in lines)
+    if target is not CLIENT:
+        text += "\n\n\n" + raw_twin(writer, target, source)
+    return text
+
+
+def raw_method(target: Target) -> list[str]:
+    """``Subscriptions._with_raw_response``: the twin of the raw async resource, wrapped."""
+    return [
+        f"def _with_raw_response(self) -> {raw_name(target.sync_name)}:",
+        f"    raw = {target.sync_name}(self._runner, self._async.with_raw_response._resource)",
+        f"    return {raw_name(target.sync_name)}(raw)",
+    ]
+
+
+def raw_twin(writer: Writer, target: Target, source: SourceModule) -> str:
+    """The sync twin of ``Async…WithRawResponse``: each operation of a raw twin, typed."""
+    cls = source.find_class(raw_name(target.async_name))
+    operations = [
+        node.name
+        for node in source.find_class(target.async_name).body
+        if isinstance(node, ast.AsyncFunctionDef) and not node.name.startswith("_")
+    ]
+    writer.imports["returns_raw_sync"] = ("efundpay.resources._raw", "returns_raw_sync")
+    lines = [
+        f"class {raw_name(target.sync_name)}:",
+        f"    {writer.docstring(cls)}",
+        "",
+        f"    def __init__(self, raw: {target.sync_name}) -> None:",
+        "        self._resource = raw",
+        *(f"        self.{name} = returns_raw_sync(raw.{name})" for name in operations),
+    ]
+    return "\n".join(lines)
 
 
 def render_imports(imports: dict[str, tuple[str, str]]) -> str:
