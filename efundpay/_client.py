@@ -73,7 +73,7 @@ class _Pool:
             else None
         )
 
-    async def aclose(self) -> None:
+    async def close(self) -> None:
         if self.finalizer is not None:
             self.finalizer.detach()
         await self.transport.aclose()
@@ -305,7 +305,7 @@ class AsyncEFundPay:
     async def aclose(self) -> None:
         """Close the connection pool (a no-op on a ``with_options`` copy).  Idempotent."""
         if self._owns_transport:
-            await self._pool.aclose()
+            await self._pool.close()
 
     async def __aenter__(self) -> Self:
         return self
