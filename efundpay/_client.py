@@ -82,7 +82,7 @@ class _Pool:
 def _forgotten(transport: AiohttpTransport) -> None:
     # A client that never made a call opened nothing, and is not worth a warning.
     if transport.abandon():
-        warnings.warn(UNCLOSED_MESSAGE, ResourceWarning, stacklevel=2)
+        warnings.warn(UNCLOSED_MESSAGE, ResourceWarning, stacklevel=1)
 
 
 class AsyncEFundPay:
