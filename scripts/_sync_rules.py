@@ -8,10 +8,11 @@ apply at least once per run; see :meth:`Rules.check_all_used`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 OUTPUT = "efundpay/_sync.py"
+TEMPLATE = "scripts/_sync_template.py"
 PACKAGE = "efundpay"
 COMMAND = "python scripts/gen_sync.py"
 
@@ -189,24 +190,15 @@ def _paren_balance(line: str) -> int:
 
 
 # Members with a body of their own, by the async member's name ("resource …" in a resource
-# class).  Each is also a rule: it must match a member of the async code.
-SPECIAL: dict[str, Callable[[str], list[str]]] = {
-    "__init__": lambda call: [
-        f"wrapped = {CLIENT.async_name}({call})",
-        "self._bind(wrapped, Runner(wrapped.aclose), owner=True)",
-    ],
-    "__repr__": lambda call: [
-        "return repr(self._async).replace(type(self._async).__name__, type(self).__name__, 1)"
-    ],
-    "with_options": lambda call: [
-        "clone = object.__new__(type(self))",
-        f"clone._bind(self._async.with_options({call}), self._runner, owner=False)",
-        "return clone",
-    ],
-    "aclose": lambda call: ["if self._owner:", "    self._runner.close()"],
-    "__aenter__": lambda call: ["return self"],
-    "__aexit__": lambda call: ["self.close()"],
-    "resource __init__": lambda call: ["self._runner = runner", "self._async = wrapped"],
-    # The twin's raw class wraps the twin itself (written by _sync_writer.raw_twin).
-    "resource with_raw_response": lambda call: ["return self._with_raw_response()"],
+# class), and the member of scripts/_sync_template.py that holds that body.  Each is also a
+# rule: it must match a member of the async code.
+SPECIAL: dict[str, str] = {
+    "__init__": "Client.__init__",
+    "__repr__": "Client.__repr__",
+    "with_options": "Client.with_options",
+    "aclose": "Client.aclose",
+    "__aenter__": "Client.__aenter__",
+    "__aexit__": "Client.__aexit__",
+    "resource __init__": "Resource.__init__",
+    "resource with_raw_response": "Resource.with_raw_response",
 }

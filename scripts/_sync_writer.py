@@ -27,6 +27,7 @@ from _sync_rules import (
     Target,
     raw_name,
 )
+from _sync_templates import Templates
 
 
 def module_name(path: str) -> str:
@@ -93,6 +94,7 @@ class Writer:
     """Builds the output module: class bodies, plus the names they need imported."""
 
     rules: Rules
+    templates: Templates
     imports: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> origin
     docstrings: dict[str, str] = field(default_factory=dict)  # placeholder -> literal
 
@@ -191,11 +193,12 @@ def member(
         writer.rules.rename(name) if name in METHOD_RENAMES else name, func, source
     )
     call = forward(func)
+    names = placeholders(target, call)
     if key == "resource __init__":
-        head = f"def __init__(self, runner: Runner, wrapped: {target.async_name}) -> None:"
+        head = writer.templates.header(SPECIAL[key], names).rstrip()
         writer.imports[target.async_name] = (module_name(target.path), target.async_name)
     if special is not None:
-        body = special(call)
+        body = writer.templates.body(special, names)
         if _is_property(func):
             head = f"@property\n{head}"
     elif _is_property(func):
@@ -214,20 +217,34 @@ def member(
     return [*head.split("\n"), *textwrap.indent("\n".join(body), "    ").split("\n")]
 
 
+def placeholders(target: Target, call: str = "") -> dict[str, str]:
+    """What the template's placeholder names stand for in ``target``'s twin."""
+    return {
+        "ARGS": call,
+        "AsyncResource": target.async_name,
+        "SyncRawResource": raw_name(target.sync_name),
+        "SyncResource": target.sync_name,
+    }
+
+
+def template_member(
+    writer: Writer, key: str, target: Target, items: list[dict[str, str]] | None = None
+) -> list[str]:
+    """A member written whole from the template (``def`` line and body)."""
+    names = placeholders(target)
+    head = writer.templates.header(key, names).rstrip().split("\n")
+    body = writer.templates.body(key, names, items or [])
+    return [*head, *textwrap.indent("\n".join(body), "    ").split("\n")]
+
+
 def bind_method(writer: Writer, attributes: list[tuple[str, Target]]) -> list[str]:
     """``EFundPay._bind``: wires a wrapped async client, the runner and the resources."""
     writer.imports["Runner"] = ("efundpay._runner", "Runner")
     writer.imports[CLIENT.async_name] = (module_name(CLIENT.path), CLIENT.async_name)
-    lines = [
-        f"def _bind(self, wrapped: {CLIENT.async_name}, runner: Runner, *, owner: bool) -> None:",
-        "    self._async = wrapped",
-        "    self._runner = runner",
-        "    self._owner = owner  # with_options copies share the runner but do not close it",
+    items = [
+        {"resource_attribute": attr, "SyncResource": res.sync_name} for attr, res in attributes
     ]
-    lines += [
-        f"    self.{attr} = {res.sync_name}(runner, wrapped.{attr})" for attr, res in attributes
-    ]
-    return lines
+    return template_member(writer, "Client._bind", CLIENT, items)
 
 
 def twin(writer: Writer, target: Target, source: SourceModule) -> str:
@@ -262,7 +279,7 @@ def twin(writer: Writer, target: Target, source: SourceModule) -> str:
     if target is CLIENT:
         body += ["", *bind_method(writer, attributes)]
     else:
-        body += ["", *raw_method(target)]
+        body += ["", *raw_method(writer, target)]
     lines += textwrap.indent("\n".join(body), "    ").split("\n")
     text = "\n".join(line.rstrip() for line in lines)
     if target is not CLIENT:
@@ -270,33 +287,27 @@ def twin(writer: Writer, target: Target, source: SourceModule) -> str:
     return text
 
 
-def raw_method(target: Target) -> list[str]:
+def raw_method(writer: Writer, target: Target) -> list[str]:
     """``Subscriptions._with_raw_response``: the twin of the raw async resource, wrapped."""
-    return [
-        f"def _with_raw_response(self) -> {raw_name(target.sync_name)}:",
-        f"    raw = {target.sync_name}(self._runner, self._async.with_raw_response._resource)",
-        f"    return {raw_name(target.sync_name)}(raw)",
-    ]
+    return template_member(writer, "Resource._with_raw_response", target)
 
 
 def raw_twin(writer: Writer, target: Target, source: SourceModule) -> str:
     """The sync twin of ``Async…WithRawResponse``: each operation of a raw twin, typed."""
     cls = source.find_class(raw_name(target.async_name))
     operations = [
-        node.name
+        {"operation": node.name}
         for node in source.find_class(target.async_name).body
         if isinstance(node, ast.AsyncFunctionDef) and not node.name.startswith("_")
     ]
     writer.imports["returns_raw_sync"] = ("efundpay.resources._raw", "returns_raw_sync")
+    init = template_member(writer, "RawResource.__init__", target, operations)
+    body = [writer.docstring(cls), "", *init]
     lines = [
         f"class {raw_name(target.sync_name)}:",
-        f"    {writer.docstring(cls)}",
-        "",
-        f"    def __init__(self, raw: {target.sync_name}) -> None:",
-        "        self._resource = raw",
-        *(f"        self.{name} = returns_raw_sync(raw.{name})" for name in operations),
+        *textwrap.indent("\n".join(body), "    ").split("\n"),
     ]
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def render_imports(imports: dict[str, tuple[str, str]]) -> str:
