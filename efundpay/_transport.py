@@ -18,6 +18,7 @@ Use :class:`MockTransport` in unit tests of code that calls the SDK::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 import math
@@ -326,12 +327,11 @@ class AiohttpTransport:
         await session.close()
 
     def abandon(self) -> bool:
-        """Close the pool without awaiting anything: for a client that nobody closed.
+        """Close the pool without awaiting: for a client nobody closed (from a finalizer).
 
-        Called from a finalizer, on whatever thread the garbage collector runs: a session
-        whose loop still runs is closed there as :meth:`aclose` would; one whose loop has
-        ended is detached and its connector marked closed, so that aiohttp has nothing left
-        to warn about.  Returns whether a pool was open (and so was left unclosed).
+        A session whose loop still runs is closed there, as :meth:`aclose` would; one whose
+        loop has ended is detached and its connector marked closed, leaving aiohttp nothing
+        to warn about.  Returns whether a pool was open.
         """
         self._closed = True
         session, self._session = self._session, None
@@ -343,15 +343,9 @@ class AiohttpTransport:
             return True
         connector = session.connector
         session.detach()
-        if connector is not None:
-            # With its loop gone there is nothing to wait for: the awaitable ends at once.
-            waiter = connector.close().__await__()
-            try:
-                next(waiter)
-            except StopIteration:
-                pass
-            else:  # pragma: no cover - a connector that would wait on a closed loop
-                waiter.close()
+        if connector is not None:  # its loop gone, there is nothing to wait for
+            with contextlib.suppress(StopIteration):
+                next(connector.close().__await__())
         return True
 
 
