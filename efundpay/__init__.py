@@ -28,6 +28,7 @@ from ._errors import (
     WebhookVerificationError,
 )
 from ._headers import Headers
+from ._response import APIResponse
 from ._retry import RetryEvent, RetryPolicy
 from ._sync import EFundPay
 from ._transport import (
@@ -40,6 +41,7 @@ from ._transport import (
     TransportError,
     TransportTimeoutError,
 )
+from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 from .models import (
     BillingCycleAnchor,
@@ -60,8 +62,10 @@ from .models import (
 )
 
 __all__ = [
+    "NOT_GIVEN",
     "APIConnectionError",
     "APIError",
+    "APIResponse",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
@@ -86,6 +90,7 @@ __all__ = [
     "InternalServerError",
     "MockTransport",
     "NotFoundError",
+    "NotGiven",
     "PauseBehavior",
     "PauseCollection",
     "PaymentMethod",

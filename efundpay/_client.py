@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import platform
+import warnings
+import weakref
 from types import TracebackType
 from typing import Final, Literal, Self, TypeVar
 
@@ -27,13 +29,14 @@ from ._errors import (
 from ._instrumentation import active as active_instrumentation
 from ._logging import configure_from_env
 from ._pipeline import run_call
-from ._request import APIRequest
+from ._request import APIRequest, CallOptions
 from ._retry import RetryPolicy
 from ._secret import Secret
 from ._transport import (
     AiohttpTransport,
     Transport,
 )
+from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 from .auth import Auth, BearerAuth
 from .resources import AsyncCustomers, AsyncSubscriptions
@@ -45,6 +48,41 @@ T = TypeVar("T")
 USER_AGENT: Final = (
     f"efundpay/{__version__} python/{platform.python_version()} aiohttp/{aiohttp.__version__}"
 )
+
+UNCLOSED_MESSAGE: Final = (
+    "an AsyncEFundPay client was never closed; its connection pool has been closed for it. "
+    "Use `async with AsyncEFundPay(...) as client:` or call `await client.aclose()` when done."
+)
+
+
+class _Pool:
+    """The connection pool a client shares with its ``with_options`` copies.
+
+    Alive while any of them is; a pool the client opened itself and nobody closed is closed
+    when the last of them is garbage-collected, with one :class:`ResourceWarning` in the
+    SDK's words instead of aiohttp's page of unclosed-session reports.
+    """
+
+    __slots__ = ("__weakref__", "finalizer", "transport")
+
+    def __init__(self, transport: Transport, *, opened_here: bool) -> None:
+        self.transport = transport
+        self.finalizer = (
+            weakref.finalize(self, _forgotten, transport)
+            if opened_here and isinstance(transport, AiohttpTransport)
+            else None
+        )
+
+    async def close(self) -> None:
+        if self.finalizer is not None:
+            self.finalizer.detach()
+        await self.transport.aclose()
+
+
+def _forgotten(transport: AiohttpTransport) -> None:
+    # A client that never made a call opened nothing, and is not worth a warning.
+    if transport.abandon():
+        warnings.warn(UNCLOSED_MESSAGE, ResourceWarning, stacklevel=1)
 
 
 class AsyncEFundPay:
@@ -129,11 +167,13 @@ class AsyncEFundPay:
         if transport is not None and not isinstance(transport, Transport):
             raise ConfigurationError("transport must implement handle_request() and aclose()")
         configure_from_env()
-        self._setup(config, transport or AiohttpTransport(), owns_transport=True)
+        pool = _Pool(transport or AiohttpTransport(), opened_here=transport is None)
+        self._setup(config, pool, owns_transport=True)
 
-    def _setup(self, config: ClientConfig, transport: Transport, *, owns_transport: bool) -> None:
+    def _setup(self, config: ClientConfig, pool: _Pool, *, owns_transport: bool) -> None:
         self._config = config
-        self._transport = transport
+        self._pool = pool  # every with_options copy holds it, so it outlives the original
+        self._transport = pool.transport
         self._owns_transport = owns_transport
         bearer = None if config.api_key is None else BearerAuth(config.api_key)
         self._auth: dict[str, Auth | None] = {
@@ -203,20 +243,25 @@ class AsyncEFundPay:
     def with_options(
         self,
         *,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
-        deadline: float | None = None,
-        retry: RetryPolicy | None = None,
-        merchant_account_id: str | None = None,
-        auth: Auth | None = None,
-        v3_auth: Auth | None = None,
+        timeout: Timeout | float | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven | None = NOT_GIVEN,
+        deadline: float | NotGiven | None = NOT_GIVEN,
+        retry: RetryPolicy | NotGiven | None = NOT_GIVEN,
+        merchant_account_id: str | NotGiven | None = NOT_GIVEN,
+        auth: Auth | NotGiven | None = NOT_GIVEN,
+        v3_auth: Auth | NotGiven | None = NOT_GIVEN,
     ) -> Self:
         """A client with other settings that shares this one's connection pool.
 
+        A setting left out (:data:`efundpay.NOT_GIVEN`) is kept; ``None`` clears it:
+        ``deadline=None`` removes the deadline, ``merchant_account_id=None`` the merchant
+        account, ``auth=None`` / ``v3_auth=None`` an Auth of its own (the API key signs
+        again), and ``timeout``, ``max_retries`` and ``retry`` go back to their defaults.
+
         A platform serving many merchants makes one copy per merchant, each with its
         ``merchant_account_id`` and, if they differ, its ``auth`` and ``v3_auth``; every
-        copy uses the one pool.  Closing a copy does nothing; closing the original closes
-        the shared pool.
+        copy uses the one pool (and, for the blocking client, the one loop thread).
+        Closing a copy does nothing; closing the original closes the shared pool.
 
         Example::
 
@@ -237,7 +282,7 @@ class AsyncEFundPay:
         except (TypeError, ValueError) as exc:
             raise ConfigurationError(str(exc)) from None
         clone = object.__new__(type(self))
-        clone._setup(config, self._transport, owns_transport=False)
+        clone._setup(config, self._pool, owns_transport=False)
         return clone
 
     def __repr__(self) -> str:
@@ -260,7 +305,7 @@ class AsyncEFundPay:
     async def aclose(self) -> None:
         """Close the connection pool (a no-op on a ``with_options`` copy).  Idempotent."""
         if self._owns_transport:
-            await self._transport.aclose()
+            await self._pool.close()
 
     async def __aenter__(self) -> Self:
         return self
@@ -280,25 +325,48 @@ class AsyncEFundPay:
         auth = self._auth[request.api]
         if auth is None:
             raise ConfigurationError(missing_auth_message(request.api))
-        if request.api == "v4" and self._config.merchant_account_id is None:
+        config = self._config
+        if request.api == "v4" and config.merchant_account_id is None:
             raise ConfigurationError(missing_merchant_message())
+        headers = self._headers[request.api]
+        options = request.options
+        if options is not None:  # only a call given its own timeout, retries or headers
+            config, headers = _for_this_call(config, headers, options)
         transport = self._transport
         instrumentation = active_instrumentation()
         if instrumentation is None:  # the default: no wrapper, no cost beyond this check
             return await run_call(
                 request,
-                config=self._config,
+                config=config,
                 transport=transport,
                 auth=auth,
-                headers=self._headers[request.api],
+                headers=headers,
                 secrets=self._secrets,
             )
         with instrumentation.call(request) as scope:
             return await run_call(
                 request,
-                config=self._config,
+                config=config,
                 transport=scope.transport(transport),
                 auth=auth,
-                headers=self._headers[request.api],
+                headers=headers,
                 secrets=self._secrets,
             )
+
+
+def _for_this_call(
+    config: ClientConfig, headers: dict[str, str], options: CallOptions
+) -> tuple[ClientConfig, dict[str, str]]:
+    """The client's settings with one call's own (already checked) in their place.
+
+    Extra headers join the fixed ones, so every attempt sends them, before the Auth adds
+    its own; they can name no header the SDK sets (see ``PROTECTED_HEADERS``).
+    """
+    if options.timeout is not None or options.max_retries is not None:
+        config = config.evolve(
+            timeout=NOT_GIVEN if options.timeout is None else options.timeout,
+            max_retries=NOT_GIVEN if options.max_retries is None else options.max_retries,
+        )
+    if options.extra_headers:
+        headers = {**headers, **options.extra_headers}
+    return config, headers

@@ -23,6 +23,7 @@ from ._errors import ConfigurationError
 from ._retry import RetryPolicy
 from ._secret import Secret
 from ._tokens import is_header_token, shown
+from ._types import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
     from .auth import Auth
@@ -142,29 +143,39 @@ class ClientConfig:
     def evolve(
         self,
         *,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
-        deadline: float | None = None,
-        retry: RetryPolicy | None = None,
-        merchant_account_id: str | None = None,
-        auth: Auth | None = None,
-        v3_auth: Auth | None = None,
+        timeout: Timeout | float | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven | None = NOT_GIVEN,
+        deadline: float | NotGiven | None = NOT_GIVEN,
+        retry: RetryPolicy | NotGiven | None = NOT_GIVEN,
+        merchant_account_id: str | NotGiven | None = NOT_GIVEN,
+        auth: Auth | NotGiven | None = NOT_GIVEN,
+        v3_auth: Auth | NotGiven | None = NOT_GIVEN,
     ) -> ClientConfig:
-        """A copy with some per-call settings changed; ``None`` keeps the current one."""
-        policy = retry if retry is not None else self.retry
-        if max_retries is not None:
-            policy = policy.with_max_retries(max_retries)
-        if merchant_account_id is not None:
-            merchant_account_id = _check_merchant(merchant_account_id, "merchant_account_id=")
-        return attrs.evolve(
-            self,
-            timeout=Timeout.coerce(timeout) if timeout is not None else self.timeout,
-            retry=policy,
-            deadline=_check_deadline(deadline) if deadline is not None else self.deadline,
-            merchant_account_id=merchant_account_id or self.merchant_account_id,
-            auth=_check_auth(auth, "auth") if auth is not None else self.auth,
-            v3_auth=_check_auth(v3_auth, "v3_auth") if v3_auth is not None else self.v3_auth,
-        )
+        """A copy with some settings changed: ``NOT_GIVEN`` keeps one, ``None`` clears it.
+
+        Cleared, ``timeout``, ``max_retries`` and ``retry`` are their defaults again;
+        ``deadline``, ``merchant_account_id``, ``auth`` and ``v3_auth`` are unset.
+        """
+        policy = self.retry if isinstance(retry, NotGiven) else (retry or RetryPolicy())
+        if not isinstance(max_retries, NotGiven):
+            count = RetryPolicy().max_retries if max_retries is None else max_retries
+            policy = policy.with_max_retries(count)
+        changes: dict[str, Any] = {"retry": policy}
+        if not isinstance(timeout, NotGiven):
+            changes["timeout"] = Timeout() if timeout is None else Timeout.coerce(timeout)
+        if not isinstance(deadline, NotGiven):
+            changes["deadline"] = _check_deadline(deadline)
+        if not isinstance(merchant_account_id, NotGiven):
+            changes["merchant_account_id"] = (
+                None
+                if merchant_account_id is None
+                else _check_merchant(merchant_account_id, "merchant_account_id=")
+            )
+        if not isinstance(auth, NotGiven):
+            changes["auth"] = None if auth is None else _check_auth(auth, "auth")
+        if not isinstance(v3_auth, NotGiven):
+            changes["v3_auth"] = None if v3_auth is None else _check_auth(v3_auth, "v3_auth")
+        return attrs.evolve(self, **changes)
 
 
 def _header_value(value: str, keyword: str, env_var: str) -> str:

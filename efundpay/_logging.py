@@ -22,6 +22,7 @@ from typing import Any, Final
 
 from ._redact import Secrets, redact_json, redact_text
 from ._request import APIRequest
+from ._response import request_id_of
 from ._transport import HTTPResponse
 
 __all__ = ["configure_from_env", "log_attempt", "log_failed_attempt", "logger"]
@@ -98,7 +99,7 @@ def _log_attempt(
         request.operation,
         attempt,
         (time.perf_counter() - started) * 1000,
-        response.headers.get("x-request-id"),
+        request_id_of(response),
     )
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("request body: %s", _redacted_body(sent, secrets))

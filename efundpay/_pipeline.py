@@ -31,7 +31,7 @@ from ._errors import (
 from ._logging import log_attempt, log_failed_attempt, logger
 from ._redact import Secrets, redact_text
 from ._request import APIRequest
-from ._response import read_response
+from ._response import APIResponse, check_status, read_response
 from ._retry import RetryEvent, RetryPolicy, call_hook, may_have_applied, may_send_again
 from ._secret import SecretHeaders
 from ._transport import (
@@ -102,6 +102,7 @@ async def run_call(
     # One encoder for v3 and v4: these bytes are what an Auth signs and what is sent.
     content = None if request.body is None else canonical_json(request.body)
     sender = functools.partial(_send, transport)
+    call_started = time.perf_counter() if request.raw else 0.0  # for APIResponse.elapsed
     deadline_at = None if config.deadline is None else time.monotonic() + config.deadline
     maybe_applied = False
     resent = 0  # the one resend a rejection may earn: not a retry
@@ -128,14 +129,14 @@ async def run_call(
             sender=sender,
             timeout=timeout,
         )
-        outcome = await _attempt(
+        result = await _attempt(
             request, auth_request, attempt, config=config, transport=transport, auth=auth,
-            secrets=secrets,
+            secrets=secrets, call_started=call_started,
         )  # fmt: skip
-        if not isinstance(outcome, _Failed):
-            return outcome
-        error = outcome.error
-        if outcome.sent:
+        if not isinstance(result, _Failed):
+            return result
+        error = result.error
+        if result.sent:
             if (
                 not resent
                 and may_send_again(idempotent=request.idempotent, maybe_applied=maybe_applied)
@@ -156,7 +157,7 @@ async def run_call(
             attempt - resent,
             config.retry,
             maybe_applied=maybe_applied,
-            sent=outcome.sent,
+            sent=result.sent,
         )
         if (
             delay is not None
@@ -191,8 +192,13 @@ async def _attempt(
     transport: Transport,
     auth: Auth,
     secrets: Secrets,
+    call_started: float,
 ) -> T | _Failed:
-    """One attempt: its credentials, the request, and the answer read; or how it failed."""
+    """One attempt: its credentials, the request, and the answer read; or how it failed.
+
+    A raw call (``request.raw``) answers with an :class:`APIResponse` of the 2xx response,
+    read into the model only when asked; any other status fails as it does for the model.
+    """
     try:
         await auth.authenticate(auth_request)
     except APIError as exc:  # a token fetch failed: nothing of this call has left
@@ -225,6 +231,13 @@ async def _attempt(
             secrets=known,
         )
     try:
+        if request.raw:
+            check_status(response, request, url=url, secrets=known)
+            elapsed = time.perf_counter() - call_started
+            # T is APIResponse for a raw request.
+            return APIResponse(  # type: ignore[return-value]
+                response, request, url=url, secrets=known, attempts=attempt, elapsed=elapsed
+            )
         return read_response(response, request, url=url, secrets=known)
     except (APIStatusError, APIResponseValidationError) as exc:
         return _Failed(exc, sent=True)

@@ -10,7 +10,17 @@ from urllib.parse import quote
 
 import attrs
 
-__all__ = ["APIRequest", "new_idempotency_key", "path_segment"]
+from ._config import Timeout
+from ._tokens import is_header_name, is_header_token
+
+__all__ = [
+    "PROTECTED_HEADERS",
+    "APIRequest",
+    "CallOptions",
+    "call_options",
+    "new_idempotency_key",
+    "path_segment",
+]
 
 T = TypeVar("T")
 
@@ -50,6 +60,89 @@ def new_idempotency_key() -> str:
     return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
+#: Headers the SDK sets itself, which ``extra_headers`` cannot replace: credentials and
+#: request signatures, the idempotency key, the merchant account, and the framing of the body.
+PROTECTED_HEADERS: Final = frozenset(
+    {
+        "authorization",
+        "idempotency-key",
+        "x-merchant-account-id",
+        "x-signature",
+        "x-nonce-str",
+        "x-timestamp",
+        "content-type",
+        "content-length",
+        "transfer-encoding",
+        "host",
+    }
+)
+
+
+@attrs.frozen
+class CallOptions:
+    """Settings of one call that replace the client's: see :func:`call_options`."""
+
+    timeout: Timeout | None = None
+    max_retries: int | None = None
+    extra_headers: Mapping[str, str] | None = None
+
+
+def call_options(
+    timeout: Timeout | float | None,
+    max_retries: int | None,
+    extra_headers: Mapping[str, str] | None,
+) -> CallOptions | None:
+    """The per-call options, checked before anything is sent; ``None`` when none is given.
+
+    Raises :class:`TypeError` or :class:`ValueError` naming the option (and the header),
+    never repeating a refused header value: it may be a credential.
+
+    >>> call_options(None, None, None) is None
+    True
+    >>> call_options(None, None, {"Authorization": "x"})
+    Traceback (most recent call last):
+    ...
+    ValueError: extra_headers cannot set 'Authorization': the SDK sets it itself
+    """
+    if timeout is None and max_retries is None and extra_headers is None:
+        return None  # the usual call: nothing to check, nothing allocated
+    if timeout is not None:
+        timeout = Timeout.coerce(timeout)
+    if max_retries is not None:
+        max_retries = _check_max_retries(max_retries)
+    headers = None if extra_headers is None else _check_extra_headers(extra_headers)
+    return CallOptions(timeout, max_retries, headers)
+
+
+def _check_max_retries(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"max_retries must be a whole number, 0 or more; got {value!r}")
+    return value
+
+
+def _check_extra_headers(extra_headers: object) -> dict[str, str]:
+    if not isinstance(extra_headers, Mapping):
+        raise TypeError("extra_headers must be a mapping of header names to values")
+    checked: dict[str, str] = {}
+    for name, value in extra_headers.items():
+        if not isinstance(name, str) or not is_header_name(name):
+            raise ValueError(
+                f"extra_headers: {name!r} is not a header name (letters, digits and "
+                "!#$%&'*+.^_`|~- only)"
+            )
+        if name.lower() in PROTECTED_HEADERS:
+            raise ValueError(f"extra_headers cannot set {name!r}: the SDK sets it itself")
+        if not isinstance(value, str):
+            raise TypeError(f"extra_headers[{name!r}] must be a string, not {type(value).__name__}")
+        if not is_header_token(value):
+            raise ValueError(
+                f"extra_headers[{name!r}] must be visible ASCII characters (no spaces, line "
+                "breaks or other controls)"
+            )
+        checked[str.__str__(name)] = str.__str__(value)
+    return checked
+
+
 @attrs.frozen
 class APIRequest(Generic[T]):
     """One call: where it goes, what it carries, how its answer is read, whether it may repeat.
@@ -65,6 +158,8 @@ class APIRequest(Generic[T]):
         idempotency_key: sent as the ``idempotency-key`` header on every attempt.
         scopes: the permissions the operation needs, for an Auth that states them (a JWT's
             ``scopes`` claim).
+        options: the caller's settings for this call alone, or ``None``.
+        raw: ``True`` to answer with an :class:`~efundpay.APIResponse` instead of the model.
     """
 
     operation: str
@@ -76,3 +171,5 @@ class APIRequest(Generic[T]):
     idempotent: bool = False
     idempotency_key: str | None = None
     scopes: tuple[str, ...] = ()
+    options: CallOptions | None = None
+    raw: bool = False

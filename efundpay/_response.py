@@ -17,28 +17,130 @@ from __future__ import annotations
 import http
 import json
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from datetime import timedelta
+from typing import Any, Generic, TypeVar
 
 from ._convert import ConversionError, structure
 from ._errors import APIResponseValidationError, APIStatusError, status_error_class
+from ._headers import Headers
 from ._redact import Secrets, redact_json, redact_text
 from ._request import APIRequest
 from ._retry import parse_retry_after
 from ._transport import HTTPResponse
 
-__all__ = ["read_response", "request_id_of"]
+__all__ = ["APIResponse", "check_status", "read_response", "request_id_of"]
 
 T = TypeVar("T")
 
 _NOT_JSON = object()
+_UNPARSED: Any = object()
+
+
+class APIResponse(Generic[T]):
+    """eFundPay's answer to one call, as ``with_raw_response`` returns it.
+
+    What the HTTP exchange was, and the model on demand::
+
+        response = await client.subscriptions.with_raw_response.pause("sub_123")
+        response.status_code, response.request_id, response.attempts
+        subscription = response.parse()  # the Subscription the plain call returns
+
+    Attributes:
+        status_code: the HTTP status of the last attempt (always 2xx: any other raises,
+            exactly as the plain call does).
+        headers: the response headers, case-insensitive (:class:`~efundpay.Headers`).
+        request_id: eFundPay's id for the request (quote it to support), or ``None``.
+        elapsed: a :class:`~datetime.timedelta` from the call's start to this answer, every
+            attempt and every wait between them included.
+        attempts: how many attempts the call made (1 when the first one succeeded).
+        idempotency_key: the key every attempt carried (v4 calls), or ``None`` (the toggle).
+        content: the raw body bytes; :attr:`text` and :meth:`json` read them.
+    """
+
+    __slots__ = (
+        "_model",
+        "_request",
+        "_response",
+        "_secrets",
+        "_url",
+        "attempts",
+        "elapsed",
+        "headers",
+        "idempotency_key",
+        "request_id",
+        "status_code",
+    )
+
+    def __init__(
+        self,
+        response: HTTPResponse,
+        request: APIRequest[T],
+        *,
+        url: str,
+        secrets: Secrets,
+        attempts: int,
+        elapsed: float,
+    ) -> None:
+        self._response = response
+        self._request = request
+        self._url = url
+        self._secrets = secrets  # to redact an error parse() raises; never shown
+        self._model: T = _UNPARSED
+        self.status_code = response.status_code
+        self.headers = Headers(response.headers)
+        self.request_id = request_id_of(response)
+        self.elapsed = timedelta(seconds=elapsed)
+        self.attempts = attempts
+        self.idempotency_key = request.idempotency_key
+
+    @property
+    def content(self) -> bytes:
+        """The body as received."""
+        return self._response.content
+
+    @property
+    def text(self) -> str:
+        """The body as text (invalid UTF-8 replaced)."""
+        return self._response.text
+
+    def json(self) -> Any:
+        """The body parsed as JSON (raises :class:`ValueError` when it is not JSON)."""
+        return json.loads(self._response.content)
+
+    def parse(self) -> T:
+        """The model the plain call returns, read on first use and kept.
+
+        Raises what the plain call would: :class:`~efundpay.APIResponseValidationError` for
+        a body that is not what eFundPay's docs describe, and
+        :class:`~efundpay.APIStatusError` for a v3 envelope whose ``code`` is not
+        ``SUCCESS``.
+        """
+        if self._model is _UNPARSED:
+            self._model = read_response(
+                self._response, self._request, url=self._url, secrets=self._secrets
+            )
+        return self._model
+
+    def __repr__(self) -> str:
+        return (
+            f"<APIResponse [{self.status_code}] {self._request.operation} "
+            f"request_id={self.request_id!r} attempts={self.attempts}>"
+        )
+
+
+def check_status(
+    response: HTTPResponse, request: APIRequest[Any], *, url: str, secrets: Secrets
+) -> None:
+    """Raise the :class:`APIStatusError` of a response that is not 2xx."""
+    if not 200 <= response.status_code < 300:
+        raise _status_error(response, request, url=url, secrets=secrets)
 
 
 def read_response(
     response: HTTPResponse, request: APIRequest[T], *, url: str, secrets: Secrets
 ) -> T:
     """The model ``request`` asks for, or raise APIStatusError / APIResponseValidationError."""
-    status = response.status_code
-    if not 200 <= status < 300:
+    if not 200 <= response.status_code < 300:  # as check_status, without its call's cost
         raise _status_error(response, request, url=url, secrets=secrets)
     data = _json(response.content)
     if not isinstance(data, dict):

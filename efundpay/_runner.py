@@ -96,7 +96,7 @@ def _ignore_errors(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> 
 # What a forked child inherited from its parent's runners: kept referenced so that nothing
 # finalizes it here (it belongs to the parent, and finalizing it could act on the parent's
 # sockets).
-_FORK_ORPHANS: list[object] = []
+_INHERITED_LOOPS: list[object] = []
 
 
 class _Call(Generic[T]):
@@ -256,7 +256,7 @@ class _State:
         """
         if self._loop is not None:
             self._loop.set_exception_handler(_ignore_errors)
-            _FORK_ORPHANS.append((self._portal, self._loop, self._thread))
+            _INHERITED_LOOPS.append((self._portal, self._loop, self._thread))
         self._portal = self._loop = self._thread = None
         # A lock held by another thread of the parent at fork time would stay held forever.
         self._new_locks()

@@ -23,8 +23,10 @@ from ._retry import RetryPolicy
 from ._runner import Runner
 from ._secret import Secret
 from ._transport import Transport
+from ._types import NOT_GIVEN, NotGiven
 from .auth import Auth
 from .models import Customer, Subscription
+from .resources._raw import returns_raw_sync
 from .resources.customers import AsyncCustomers
 from .resources.subscriptions import (
     AsyncSubscriptions,
@@ -175,20 +177,25 @@ class EFundPay:
     def with_options(
         self,
         *,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
-        deadline: float | None = None,
-        retry: RetryPolicy | None = None,
-        merchant_account_id: str | None = None,
-        auth: Auth | None = None,
-        v3_auth: Auth | None = None,
+        timeout: Timeout | float | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven | None = NOT_GIVEN,
+        deadline: float | NotGiven | None = NOT_GIVEN,
+        retry: RetryPolicy | NotGiven | None = NOT_GIVEN,
+        merchant_account_id: str | NotGiven | None = NOT_GIVEN,
+        auth: Auth | NotGiven | None = NOT_GIVEN,
+        v3_auth: Auth | NotGiven | None = NOT_GIVEN,
     ) -> Self:
         """A client with other settings that shares this one's connection pool.
 
+        A setting left out (:data:`efundpay.NOT_GIVEN`) is kept; ``None`` clears it:
+        ``deadline=None`` removes the deadline, ``merchant_account_id=None`` the merchant
+        account, ``auth=None`` / ``v3_auth=None`` an Auth of its own (the API key signs
+        again), and ``timeout``, ``max_retries`` and ``retry`` go back to their defaults.
+
         A platform serving many merchants makes one copy per merchant, each with its
         ``merchant_account_id`` and, if they differ, its ``auth`` and ``v3_auth``; every
-        copy uses the one pool.  Closing a copy does nothing; closing the original closes
-        the shared pool.
+        copy uses the one pool (and, for the blocking client, the one loop thread).
+        Closing a copy does nothing; closing the original closes the shared pool.
 
         Example::
 
@@ -246,7 +253,25 @@ class Customers:
         self._runner = runner
         self._async = wrapped
 
-    def toggle(self, customer_id: str) -> Customer:
+    @property
+    def with_raw_response(self) -> CustomersWithRawResponse:
+        """The same operations, each answering with an :class:`~efundpay.APIResponse`.
+
+        Example::
+
+            response = client.customers.with_raw_response.toggle("cus_123")
+            print(response.status_code, response.parse().is_active)
+        """
+        return self._with_raw_response()
+
+    def toggle(
+        self,
+        customer_id: str,
+        *,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Customer:
         """Flip a customer's token between active and inactive, and return the customer.
 
         Deactivating stops all future recurring charges and new tokenized charges;
@@ -261,13 +286,39 @@ class Customers:
 
         Args:
             customer_id: the id from Create Recurring Customer or Create Tokenized Customer.
+            timeout: seconds (or a :class:`~efundpay.Timeout`) for each attempt of this
+                call alone; default the client's.
+            max_retries: retries for this call alone; default the client's.
+            extra_headers: more headers for every attempt of this call; none may replace a
+                header the SDK sets (credentials, signatures, the idempotency key, the
+                merchant account, the body's framing): that raises :class:`ValueError`.
 
         Example::
 
             customer = client.customers.toggle("cus_123")
             print(customer.is_active)
         """
-        return self._runner.run(self._async.toggle, customer_id)
+        return self._runner.run(
+            self._async.toggle,
+            customer_id,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    def _with_raw_response(self) -> CustomersWithRawResponse:
+        raw = Customers(self._runner, self._async.with_raw_response._resource)
+        return CustomersWithRawResponse(raw)
+
+
+class CustomersWithRawResponse:
+    """``client.customers.with_raw_response``: each operation answers with an
+    :class:`~efundpay.APIResponse` whose :meth:`~efundpay.APIResponse.parse` is the
+    :class:`~efundpay.Customer`."""
+
+    def __init__(self, raw: Customers) -> None:
+        self._resource = raw
+        self.toggle = returns_raw_sync(raw.toggle)
 
 
 class Subscriptions:
@@ -282,6 +333,18 @@ class Subscriptions:
         self._runner = runner
         self._async = wrapped
 
+    @property
+    def with_raw_response(self) -> SubscriptionsWithRawResponse:
+        """The same operations, each answering with an :class:`~efundpay.APIResponse`.
+
+        Example::
+
+            response = client.subscriptions.with_raw_response.pause("sub_123")
+            print(response.status_code, response.request_id)
+            sub = response.parse()
+        """
+        return self._with_raw_response()
+
     def pause(
         self,
         subscription_id: str,
@@ -291,6 +354,9 @@ class Subscriptions:
         reason: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Subscription:
         """Pause a subscription.
 
@@ -302,6 +368,12 @@ class Subscriptions:
             reason: why, 1 to 255 characters.
             metadata: your own key/value data about this change.
             idempotency_key: makes the call safe to repeat; made for you when omitted.
+            timeout: seconds (or a :class:`~efundpay.Timeout`) for each attempt of this
+                call alone; default the client's.
+            max_retries: retries for this call alone; default the client's.
+            extra_headers: more headers for every attempt of this call; none may replace a
+                header the SDK sets (credentials, signatures, the idempotency key, the
+                merchant account, the body's framing): that raises :class:`ValueError`.
 
         Example::
 
@@ -319,6 +391,9 @@ class Subscriptions:
             reason=reason,
             metadata=metadata,
             idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
         )
 
     def resume(
@@ -330,6 +405,9 @@ class Subscriptions:
         reason: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Subscription:
         """Resume a paused subscription.
 
@@ -341,6 +419,12 @@ class Subscriptions:
             reason: why, 1 to 255 characters.
             metadata: your own key/value data about this change.
             idempotency_key: makes the call safe to repeat; made for you when omitted.
+            timeout: seconds (or a :class:`~efundpay.Timeout`) for each attempt of this
+                call alone; default the client's.
+            max_retries: retries for this call alone; default the client's.
+            extra_headers: more headers for every attempt of this call; none may replace a
+                header the SDK sets (credentials, signatures, the idempotency key, the
+                merchant account, the body's framing): that raises :class:`ValueError`.
 
         Example::
 
@@ -355,6 +439,9 @@ class Subscriptions:
             reason=reason,
             metadata=metadata,
             idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
         )
 
     def cancel(
@@ -367,6 +454,9 @@ class Subscriptions:
         reason: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Subscription:
         """Cancel a subscription, now or at the end of the current period.
 
@@ -380,6 +470,12 @@ class Subscriptions:
             reason: free-text explanation, 1 to 255 characters.
             metadata: your own key/value data about this change.
             idempotency_key: makes the call safe to repeat; made for you when omitted.
+            timeout: seconds (or a :class:`~efundpay.Timeout`) for each attempt of this
+                call alone; default the client's.
+            max_retries: retries for this call alone; default the client's.
+            extra_headers: more headers for every attempt of this call; none may replace a
+                header the SDK sets (credentials, signatures, the idempotency key, the
+                merchant account, the body's framing): that raises :class:`ValueError`.
 
         Example::
 
@@ -397,6 +493,9 @@ class Subscriptions:
             reason=reason,
             metadata=metadata,
             idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
         )
 
     def update_status(
@@ -414,6 +513,9 @@ class Subscriptions:
         reason: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Subscription:
         """Set a subscription's status to ``"paused"``, ``"active"`` or ``"cancelled"``.
 
@@ -422,6 +524,7 @@ class Subscriptions:
         ``billing_cycle_anchor``, ``proration_behavior``; cancelled: ``at_period_end``,
         ``cancellation_reason``, ``prorate``); ``reason`` and ``metadata`` go with any.
         Another status's option raises :class:`ValueError` and nothing is sent.
+        ``timeout``, ``max_retries`` and ``extra_headers`` are as in :meth:`pause`.
 
         Example::
 
@@ -442,4 +545,24 @@ class Subscriptions:
             reason=reason,
             metadata=metadata,
             idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
         )
+
+    def _with_raw_response(self) -> SubscriptionsWithRawResponse:
+        raw = Subscriptions(self._runner, self._async.with_raw_response._resource)
+        return SubscriptionsWithRawResponse(raw)
+
+
+class SubscriptionsWithRawResponse:
+    """``client.subscriptions.with_raw_response``: each operation answers with an
+    :class:`~efundpay.APIResponse` whose :meth:`~efundpay.APIResponse.parse` is the
+    :class:`~efundpay.Subscription`."""
+
+    def __init__(self, raw: Subscriptions) -> None:
+        self._resource = raw
+        self.pause = returns_raw_sync(raw.pause)
+        self.resume = returns_raw_sync(raw.resume)
+        self.cancel = returns_raw_sync(raw.cancel)
+        self.update_status = returns_raw_sync(raw.update_status)

@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["is_header_token", "shown"]
+__all__ = ["is_header_name", "is_header_token", "shown"]
 
 # Visible ASCII: no space, tab, CR, LF, other controls, DEL or non-ASCII characters.
 _VISIBLE_ASCII: Final = re.compile(r"[\x21-\x7e]+")
+# RFC 7230's token characters: what an HTTP header name is made of.
+_HEADER_NAME: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 # A value short and plain enough to be a typo, not a secret: "staging", "prod", "live".
 _PLAIN_WORD: Final = re.compile(r"[A-Za-z]{1,12}")
 
@@ -32,6 +34,15 @@ def is_header_token(value: str, *, max_length: int | None = None) -> bool:
     if max_length is not None and len(value) > max_length:
         return False
     return _VISIBLE_ASCII.fullmatch(value) is not None
+
+
+def is_header_name(name: str) -> bool:
+    """Whether ``name`` is an HTTP header name: one or more RFC 7230 token characters.
+
+    >>> is_header_name("X-Trace-Id"), is_header_name("X Trace"), is_header_name("X:1")
+    (True, False, False)
+    """
+    return _HEADER_NAME.fullmatch(name) is not None
 
 
 def shown(value: str) -> str:

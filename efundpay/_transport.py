@@ -18,6 +18,7 @@ Use :class:`MockTransport` in unit tests of code that calls the SDK::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 import math
@@ -324,6 +325,38 @@ class AiohttpTransport:
         if session is None or self._pid != os.getpid():
             return
         await session.close()
+
+    def abandon(self) -> bool:
+        """Close the pool without awaiting: for a client nobody closed (from a finalizer).
+
+        A session whose loop still runs is closed there, as :meth:`aclose` would; one whose
+        loop has ended is detached and its connector marked closed, leaving aiohttp nothing
+        to warn about.  Returns whether a pool was open.
+        """
+        self._closed = True
+        session, self._session = self._session, None
+        loop, self._loop = self._loop, None
+        if session is None or session.closed or self._pid != os.getpid():
+            return False
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(_close_on_loop, session)
+            return True
+        connector = session.connector
+        session.detach()
+        if connector is not None:  # its loop gone, there is nothing to wait for
+            with contextlib.suppress(StopIteration):
+                next(connector.close().__await__())
+        return True
+
+
+# Sessions closed by abandon(): referenced until closed, or the loop could drop the task.
+_ABANDONED: set[asyncio.Task[None]] = set()
+
+
+def _close_on_loop(session: aiohttp.ClientSession) -> None:
+    task = asyncio.ensure_future(session.close())
+    _ABANDONED.add(task)
+    task.add_done_callback(_ABANDONED.discard)
 
 
 # Sessions inherited across fork(): kept referenced so their finalizers never run here.

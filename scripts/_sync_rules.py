@@ -8,10 +8,11 @@ apply at least once per run; see :meth:`Rules.check_all_used`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 OUTPUT = "efundpay/_sync.py"
+TEMPLATE = "scripts/_sync_template.py"
 PACKAGE = "efundpay"
 COMMAND = "python scripts/gen_sync.py"
 
@@ -61,6 +62,11 @@ event loop (a Jupyter cell), but block it while they run: in ``async def`` code,
 :class:`AsyncEFundPay` instead."""
 
 
+def raw_name(resource: str) -> str:
+    """The class ``with_raw_response`` gives, e.g. ``AsyncCustomersWithRawResponse``."""
+    return f"{resource}WithRawResponse"
+
+
 class GenerationError(Exception):
     """The async source has something no rule covers, or a rule went unused."""
 
@@ -99,6 +105,7 @@ class Rules:
         """The generator's rules, all unused."""
         rules = cls()
         renames = {t.async_name: t.sync_name for t in TARGETS} | METHOD_RENAMES
+        renames |= {raw_name(t.async_name): raw_name(t.sync_name) for t in RESOURCES}
         for old, new in renames.items():
             rules.names[old] = Rule(f"rename {old} -> {new}", re.compile(rf"\b{old}\b"), new)
         rules.text = [
@@ -183,22 +190,15 @@ def _paren_balance(line: str) -> int:
 
 
 # Members with a body of their own, by the async member's name ("resource …" in a resource
-# class).  Each is also a rule: it must match a member of the async code.
-SPECIAL: dict[str, Callable[[str], list[str]]] = {
-    "__init__": lambda call: [
-        f"wrapped = {CLIENT.async_name}({call})",
-        "self._bind(wrapped, Runner(wrapped.aclose), owner=True)",
-    ],
-    "__repr__": lambda call: [
-        "return repr(self._async).replace(type(self._async).__name__, type(self).__name__, 1)"
-    ],
-    "with_options": lambda call: [
-        "clone = object.__new__(type(self))",
-        f"clone._bind(self._async.with_options({call}), self._runner, owner=False)",
-        "return clone",
-    ],
-    "aclose": lambda call: ["if self._owner:", "    self._runner.close()"],
-    "__aenter__": lambda call: ["return self"],
-    "__aexit__": lambda call: ["self.close()"],
-    "resource __init__": lambda call: ["self._runner = runner", "self._async = wrapped"],
+# class), and the member of scripts/_sync_template.py that holds that body.  Each is also a
+# rule: it must match a member of the async code.
+SPECIAL: dict[str, str] = {
+    "__init__": "Client.__init__",
+    "__repr__": "Client.__repr__",
+    "with_options": "Client.with_options",
+    "aclose": "Client.aclose",
+    "__aenter__": "Client.__aenter__",
+    "__aexit__": "Client.__aexit__",
+    "resource __init__": "Resource.__init__",
+    "resource with_raw_response": "Resource.with_raw_response",
 }

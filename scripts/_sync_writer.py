@@ -25,7 +25,9 @@ from _sync_rules import (
     GenerationError,
     Rules,
     Target,
+    raw_name,
 )
+from _sync_templates import Templates
 
 
 def module_name(path: str) -> str:
@@ -92,13 +94,14 @@ class Writer:
     """Builds the output module: class bodies, plus the names they need imported."""
 
     rules: Rules
+    templates: Templates
     imports: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> origin
     docstrings: dict[str, str] = field(default_factory=dict)  # placeholder -> literal
 
     def expr(self, node: ast.expr, source: SourceModule) -> str:
         """An annotation or default, renamed; its names are imported from their origin."""
         renamed = _Renamer(self.rules).visit(copy.deepcopy(node))
-        sync_names = {t.sync_name for t in TARGETS}
+        sync_names = {t.sync_name for t in TARGETS} | {raw_name(t.sync_name) for t in RESOURCES}
         for name in {n.id for n in ast.walk(renamed) if isinstance(n, ast.Name)}:
             if name in sync_names or hasattr(builtins, name):
                 continue
@@ -190,11 +193,14 @@ def member(
         writer.rules.rename(name) if name in METHOD_RENAMES else name, func, source
     )
     call = forward(func)
+    names = placeholders(target, call)
     if key == "resource __init__":
-        head = f"def __init__(self, runner: Runner, wrapped: {target.async_name}) -> None:"
+        head = writer.templates.header(SPECIAL[key], names).rstrip()
         writer.imports[target.async_name] = (module_name(target.path), target.async_name)
     if special is not None:
-        body = special(call)
+        body = writer.templates.body(special, names)
+        if _is_property(func):
+            head = f"@property\n{head}"
     elif _is_property(func):
         head = f"@property\n{head}"
         body = [f"return self._async.{name}"]
@@ -211,20 +217,34 @@ def member(
     return [*head.split("\n"), *textwrap.indent("\n".join(body), "    ").split("\n")]
 
 
+def placeholders(target: Target, call: str = "") -> dict[str, str]:
+    """What the template's placeholder names stand for in ``target``'s twin."""
+    return {
+        "ARGS": call,
+        "AsyncResource": target.async_name,
+        "SyncRawResource": raw_name(target.sync_name),
+        "SyncResource": target.sync_name,
+    }
+
+
+def template_member(
+    writer: Writer, key: str, target: Target, items: list[dict[str, str]] | None = None
+) -> list[str]:
+    """A member written whole from the template (``def`` line and body)."""
+    names = placeholders(target)
+    head = writer.templates.header(key, names).rstrip().split("\n")
+    body = writer.templates.body(key, names, items or [])
+    return [*head, *textwrap.indent("\n".join(body), "    ").split("\n")]
+
+
 def bind_method(writer: Writer, attributes: list[tuple[str, Target]]) -> list[str]:
     """``EFundPay._bind``: wires a wrapped async client, the runner and the resources."""
     writer.imports["Runner"] = ("efundpay._runner", "Runner")
     writer.imports[CLIENT.async_name] = (module_name(CLIENT.path), CLIENT.async_name)
-    lines = [
-        f"def _bind(self, wrapped: {CLIENT.async_name}, runner: Runner, *, owner: bool) -> None:",
-        "    self._async = wrapped",
-        "    self._runner = runner",
-        "    self._owner = owner  # with_options copies share the runner but do not close it",
+    items = [
+        {"resource_attribute": attr, "SyncResource": res.sync_name} for attr, res in attributes
     ]
-    lines += [
-        f"    self.{attr} = {res.sync_name}(runner, wrapped.{attr})" for attr, res in attributes
-    ]
-    return lines
+    return template_member(writer, "Client._bind", CLIENT, items)
 
 
 def twin(writer: Writer, target: Target, source: SourceModule) -> str:
@@ -258,7 +278,35 @@ def twin(writer: Writer, target: Target, source: SourceModule) -> str:
             body += ["", *emitted]
     if target is CLIENT:
         body += ["", *bind_method(writer, attributes)]
+    else:
+        body += ["", *raw_method(writer, target)]
     lines += textwrap.indent("\n".join(body), "    ").split("\n")
+    text = "\n".join(line.rstrip() for line in lines)
+    if target is not CLIENT:
+        text += "\n\n\n" + raw_twin(writer, target, source)
+    return text
+
+
+def raw_method(writer: Writer, target: Target) -> list[str]:
+    """``Subscriptions._with_raw_response``: the twin of the raw async resource, wrapped."""
+    return template_member(writer, "Resource._with_raw_response", target)
+
+
+def raw_twin(writer: Writer, target: Target, source: SourceModule) -> str:
+    """The sync twin of ``Async…WithRawResponse``: each operation of a raw twin, typed."""
+    cls = source.find_class(raw_name(target.async_name))
+    operations = [
+        {"operation": node.name}
+        for node in source.find_class(target.async_name).body
+        if isinstance(node, ast.AsyncFunctionDef) and not node.name.startswith("_")
+    ]
+    writer.imports["returns_raw_sync"] = ("efundpay.resources._raw", "returns_raw_sync")
+    init = template_member(writer, "RawResource.__init__", target, operations)
+    body = [writer.docstring(cls), "", *init]
+    lines = [
+        f"class {raw_name(target.sync_name)}:",
+        *textwrap.indent("\n".join(body), "    ").split("\n"),
+    ]
     return "\n".join(line.rstrip() for line in lines)
 
 

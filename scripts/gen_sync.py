@@ -21,7 +21,9 @@ the async method on the client's :class:`efundpay._runner.Runner`.  The rules:
 
 Every rule must be used at least once: when the async code is renamed under a rule, the
 generator fails (in both modes) instead of silently producing something else.  The rules
-are in ``scripts/_sync_rules.py``, the writing of a twin class in ``scripts/_sync_writer.py``.
+are in ``scripts/_sync_rules.py``, the writing of a twin class in ``scripts/_sync_writer.py``,
+and the bodies of members that do more than delegate are real Python in
+``scripts/_sync_template.py`` (read by ``scripts/_sync_templates.py``).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from _sync_rules import COMMAND, HEADER, MODULE_DOC, OUTPUT, TARGETS, GenerationError, Rules
+from _sync_templates import Templates
 from _sync_writer import SourceModule, Writer, render_imports, twin
 
 __all__ = ["GenerationError", "Rules", "first_difference", "generate", "main"]
@@ -45,7 +48,7 @@ __all__ = ["GenerationError", "Rules", "first_difference", "generate", "main"]
 def generate(root: Path, rules: Rules | None = None) -> str:
     """The text ``efundpay/_sync.py`` should have, formatted by ruff."""
     rules = rules or Rules.create()
-    writer = Writer(rules)
+    writer = Writer(rules, Templates.read())
     classes = [twin(writer, t, SourceModule.read(root, t.path)) for t in TARGETS]
     rules.check_all_used()
     names = sorted(t.sync_name for t in TARGETS)

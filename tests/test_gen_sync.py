@@ -78,16 +78,16 @@ def test_the_committed_file_says_it_is_generated_and_how_to_regenerate() -> None
 
 
 def test_check_fails_on_a_stale_file_and_names_the_first_difference(tree: Path) -> None:
-    edit(tree / OUTPUT, "    def toggle(self, customer_id: str)", "    def toggle(self, cid: str)")
+    edit(tree / OUTPUT, "    def toggle(\n", "    def toggle_it(\n")
     result = run_script("--check", "--root", tree)
     assert result.returncode == 1
     number = next(
         n
         for n, line in enumerate((tree / OUTPUT).read_text().splitlines(), start=1)
-        if "def toggle(self, cid: str)" in line
+        if "def toggle_it(" in line
     )
     assert f"first difference at line {number}:" in result.stdout
-    assert "def toggle(self, cid: str)" in result.stdout
+    assert "def toggle_it(" in result.stdout
     assert "python scripts/gen_sync.py" in result.stdout
 
 
@@ -96,8 +96,8 @@ def test_check_fails_when_the_async_code_changed_and_the_file_was_not_regenerate
 ) -> None:
     edit(
         tree / CUSTOMERS,
-        "async def toggle(self, customer_id: str)",
-        "async def toggle(self, id_: str)",
+        "        customer_id: str,\n        *,",
+        "        id_: str,\n        *,",
     )
     edit(tree / CUSTOMERS, "check_id(customer_id,", "check_id(id_,")
     assert run_main("--check", "--root", tree)[0] == 1
@@ -213,3 +213,34 @@ def test_await_in_prose_is_left_alone() -> None:
     prose = "Callers await the result, then await it again."
     assert rules.docstring(prose) == prose
     assert rules.await_.uses == 0
+
+
+def test_special_bodies_come_from_the_template_module_as_written(tmp_path: Path) -> None:
+    # The template is real Python the generator reads: an edit there (a comment included)
+    # shows in the output, and --check then fails against the committed file.
+    scripts = tmp_path / "scripts"
+    shutil.copytree(ROOT / "scripts", scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    edit(
+        scripts / "_sync_template.py",
+        "# with_options copies share the runner but do not close it",
+        "# copies never close the runner",
+    )
+    result = subprocess.run(
+        [sys.executable, str(scripts / "gen_sync.py"), "--check", "--root", str(ROOT)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "# copies never close the runner" in result.stdout
+
+
+def test_template_loops_are_written_once_per_operation_and_resource() -> None:
+    text = (ROOT / OUTPUT).read_text()
+    assert "self.customers = Customers(runner, wrapped.customers)" in text
+    assert "self.subscriptions = Subscriptions(runner, wrapped.subscriptions)" in text
+    for name in ("pause", "resume", "cancel", "update_status"):
+        assert f"self.{name} = returns_raw_sync(raw.{name})" in text
+    assert "OPERATIONS" not in text and "RESOURCES" not in text and "ARGS" not in text

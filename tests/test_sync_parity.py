@@ -17,8 +17,15 @@ from typing import Any, cast
 import pytest
 
 from efundpay import AsyncEFundPay, EFundPay
-from efundpay._sync import Customers, Subscriptions
+from efundpay._sync import (
+    Customers,
+    CustomersWithRawResponse,
+    Subscriptions,
+    SubscriptionsWithRawResponse,
+)
 from efundpay.resources import AsyncCustomers, AsyncSubscriptions
+from efundpay.resources.customers import AsyncCustomersWithRawResponse
+from efundpay.resources.subscriptions import AsyncSubscriptionsWithRawResponse
 
 PAIRS: list[tuple[type, type]] = [
     (AsyncEFundPay, EFundPay),
@@ -26,6 +33,8 @@ PAIRS: list[tuple[type, type]] = [
     (AsyncSubscriptions, Subscriptions),
 ]
 RENAMES = {
+    "AsyncCustomersWithRawResponse": "CustomersWithRawResponse",
+    "AsyncSubscriptionsWithRawResponse": "SubscriptionsWithRawResponse",
     "AsyncEFundPay": "EFundPay",
     "AsyncCustomers": "Customers",
     "AsyncSubscriptions": "Subscriptions",
@@ -33,7 +42,10 @@ RENAMES = {
     "__aenter__": "__enter__",
     "__aexit__": "__exit__",
 }
-CLASS_TWINS: dict[Any, Any] = dict(PAIRS)
+CLASS_TWINS: dict[Any, Any] = dict(PAIRS) | {
+    AsyncCustomersWithRawResponse: CustomersWithRawResponse,
+    AsyncSubscriptionsWithRawResponse: SubscriptionsWithRawResponse,
+}
 # Members compared even though they start with an underscore.
 LIFECYCLE = ("__aenter__", "__aexit__", "__repr__")
 

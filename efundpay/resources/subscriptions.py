@@ -7,7 +7,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from .._request import APIRequest, new_idempotency_key, path_segment
+from .._config import Timeout
+from .._request import APIRequest, call_options, new_idempotency_key, path_segment
 from ..models import (
     BillingCycleAnchor,
     CancellationReason,
@@ -16,6 +17,7 @@ from ..models import (
     Subscription,
     SubscriptionStatus,
 )
+from ._raw import returns_raw
 from ._validation import (
     check_bool,
     check_choice,
@@ -29,7 +31,7 @@ from ._validation import (
 if TYPE_CHECKING:
     from .._client import AsyncEFundPay
 
-__all__ = ["AsyncSubscriptions"]
+__all__ = ["AsyncSubscriptions", "AsyncSubscriptionsWithRawResponse"]
 
 StatusValue = SubscriptionStatus | Literal["paused", "active", "cancelled"]
 PauseBehaviorValue = PauseBehavior | Literal["mark_uncollectible", "keep_as_draft", "void"]
@@ -87,8 +89,21 @@ class AsyncSubscriptions:
     Options you do not pass are left out of the request and eFundPay's defaults apply.
     """
 
-    def __init__(self, client: AsyncEFundPay) -> None:
+    def __init__(self, client: AsyncEFundPay, *, raw: bool = False) -> None:
         self._client = client
+        self._raw = raw
+
+    @property
+    def with_raw_response(self) -> AsyncSubscriptionsWithRawResponse:
+        """The same operations, each answering with an :class:`~efundpay.APIResponse`.
+
+        Example::
+
+            response = await client.subscriptions.with_raw_response.pause("sub_123")
+            print(response.status_code, response.request_id)
+            sub = response.parse()
+        """
+        return AsyncSubscriptionsWithRawResponse(self)
 
     async def pause(
         self,
@@ -99,6 +114,9 @@ class AsyncSubscriptions:
         reason: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Subscription:
         """Pause a subscription.
 
@@ -110,6 +128,12 @@ class AsyncSubscriptions:
             reason: why, 1 to 255 characters.
             metadata: your own key/value data about this change.
             idempotency_key: makes the call safe to repeat; made for you when omitted.
+            timeout: seconds (or a :class:`~efundpay.Timeout`) for each attempt of this
+                call alone; default the client's.
+            max_retries: retries for this call alone; default the client's.
+            extra_headers: more headers for every attempt of this call; none may replace a
+                header the SDK sets (credentials, signatures, the idempotency key, the
+                merchant account, the body's framing): that raises :class:`ValueError`.
 
         Example::
 
@@ -127,6 +151,9 @@ class AsyncSubscriptions:
             reason=reason,
             metadata=metadata,
             idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
         )
 
     async def resume(
@@ -138,6 +165,9 @@ class AsyncSubscriptions:
         reason: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Subscription:
         """Resume a paused subscription.
 
@@ -149,6 +179,12 @@ class AsyncSubscriptions:
             reason: why, 1 to 255 characters.
             metadata: your own key/value data about this change.
             idempotency_key: makes the call safe to repeat; made for you when omitted.
+            timeout: seconds (or a :class:`~efundpay.Timeout`) for each attempt of this
+                call alone; default the client's.
+            max_retries: retries for this call alone; default the client's.
+            extra_headers: more headers for every attempt of this call; none may replace a
+                header the SDK sets (credentials, signatures, the idempotency key, the
+                merchant account, the body's framing): that raises :class:`ValueError`.
 
         Example::
 
@@ -163,6 +199,9 @@ class AsyncSubscriptions:
             reason=reason,
             metadata=metadata,
             idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
         )
 
     async def cancel(
@@ -175,6 +214,9 @@ class AsyncSubscriptions:
         reason: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Subscription:
         """Cancel a subscription, now or at the end of the current period.
 
@@ -188,6 +230,12 @@ class AsyncSubscriptions:
             reason: free-text explanation, 1 to 255 characters.
             metadata: your own key/value data about this change.
             idempotency_key: makes the call safe to repeat; made for you when omitted.
+            timeout: seconds (or a :class:`~efundpay.Timeout`) for each attempt of this
+                call alone; default the client's.
+            max_retries: retries for this call alone; default the client's.
+            extra_headers: more headers for every attempt of this call; none may replace a
+                header the SDK sets (credentials, signatures, the idempotency key, the
+                merchant account, the body's framing): that raises :class:`ValueError`.
 
         Example::
 
@@ -205,6 +253,9 @@ class AsyncSubscriptions:
             reason=reason,
             metadata=metadata,
             idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
         )
 
     async def update_status(
@@ -222,6 +273,9 @@ class AsyncSubscriptions:
         reason: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Subscription:
         """Set a subscription's status to ``"paused"``, ``"active"`` or ``"cancelled"``.
 
@@ -230,6 +284,7 @@ class AsyncSubscriptions:
         ``billing_cycle_anchor``, ``proration_behavior``; cancelled: ``at_period_end``,
         ``cancellation_reason``, ``prorate``); ``reason`` and ``metadata`` go with any.
         Another status's option raises :class:`ValueError` and nothing is sent.
+        ``timeout``, ``max_retries`` and ``extra_headers`` are as in :meth:`pause`.
 
         Example::
 
@@ -265,6 +320,7 @@ class AsyncSubscriptions:
                 raise ValueError(f"{name} applies only when status={owner!r}, not {status!r}")
             body[name] = _CHECKS[name](value, name)
         key = check_idempotency_key(idempotency_key, "idempotency_key") or new_idempotency_key()
+        options = call_options(timeout, max_retries, extra_headers)
         return await self._client._request(
             APIRequest(
                 operation=_OPERATION[status],
@@ -276,5 +332,20 @@ class AsyncSubscriptions:
                 idempotent=True,
                 idempotency_key=key,
                 scopes=_SCOPES,
+                options=options,
+                raw=self._raw,
             )
         )
+
+
+class AsyncSubscriptionsWithRawResponse:
+    """``client.subscriptions.with_raw_response``: each operation answers with an
+    :class:`~efundpay.APIResponse` whose :meth:`~efundpay.APIResponse.parse` is the
+    :class:`~efundpay.Subscription`."""
+
+    def __init__(self, subscriptions: AsyncSubscriptions) -> None:
+        self._resource = raw = AsyncSubscriptions(subscriptions._client, raw=True)
+        self.pause = returns_raw(raw.pause)
+        self.resume = returns_raw(raw.resume)
+        self.cancel = returns_raw(raw.cancel)
+        self.update_status = returns_raw(raw.update_status)

@@ -44,13 +44,13 @@ from ._wire import (
     wrong_types,
 )
 
-__all__ = ["FakeHandler", "Outcome"]
+__all__ = ["Answer", "FakeHandler"]
 
 logger = logging.getLogger("efundpay.testing")
 
 
 @attrs.frozen
-class Outcome:
+class Answer:
     """What normal handling decided: status, JSON payload, extra headers, and whether it
     changed state."""
 
@@ -122,13 +122,13 @@ class FakeHandler:
             url=f"{request.scheme}://{host}{request.raw_path}",
         )
         fault = self.faults.take(incoming.route.operation)
-        outcome: Outcome | None = None
+        answer: Answer | None = None
         response: web.Response | None
         if fault is None:
-            outcome = self.process(incoming)
-            response = self._json(incoming, outcome.status, outcome.payload, outcome.headers)
+            answer = self.process(incoming)
+            response = self._json(incoming, answer.status, answer.payload, answer.headers)
         else:
-            outcome, response = await self._with_fault(request, incoming, fault)
+            answer, response = await self._with_fault(request, incoming, fault)
         if response is None:
             transport = request.transport
             if transport is not None:
@@ -136,26 +136,26 @@ class FakeHandler:
                 # response below fails; it treats that as a client disconnect and sends
                 # nothing, which is exactly a dropped connection.
                 transport.close()
-        self._record(incoming, outcome, response, fault)
+        self._record(incoming, answer, response, fault)
         return response if response is not None else web.Response(status=204)
 
     async def _with_fault(
         self, request: web.BaseRequest, incoming: _Incoming, fault: Fault
-    ) -> tuple[Outcome | None, web.Response | None]:
-        outcome = self.process(incoming) if fault.apply else None
+    ) -> tuple[Answer | None, web.Response | None]:
+        answer = self.process(incoming) if fault.apply else None
         if fault.kind == "status":
-            return outcome, self._fault_status(incoming, fault)
+            return answer, self._fault_status(incoming, fault)
         if fault.kind == "drop":
-            return outcome, None
+            return answer, None
         if fault.kind == "malformed":
-            return outcome, self._malformed(incoming, fault, outcome)
+            return answer, self._malformed(incoming, fault, answer)
         await self._sleep(fault.seconds)
-        if outcome is None:
+        if answer is None:
             if request.transport is None or request.transport.is_closing():
                 # The client gave up while the request was held: it is never handled.
                 return None, None
-            outcome = self.process(incoming)
-        return outcome, self._json(incoming, outcome.status, outcome.payload, outcome.headers)
+            answer = self.process(incoming)
+        return answer, self._json(incoming, answer.status, answer.payload, answer.headers)
 
     async def _sleep(self, seconds: float) -> None:
         stopping = self.stopping
@@ -167,7 +167,7 @@ class FakeHandler:
 
     # -- normal handling ---------------------------------------------------------------------
 
-    def process(self, incoming: _Incoming) -> Outcome:
+    def process(self, incoming: _Incoming) -> Answer:
         """Handle the request as eFundPay would; synchronous so it cannot interleave."""
         operation = incoming.route.operation
         if operation is None or (operation == OAUTH_TOKEN and self.strict is None):
@@ -183,7 +183,7 @@ class FakeHandler:
             return self._toggle(incoming)
         return self._change_status(incoming)
 
-    def _authenticate(self, incoming: _Incoming) -> Outcome | None:
+    def _authenticate(self, incoming: _Incoming) -> Answer | None:
         if self.strict is None:
             if self._authorized(incoming.headers.get("Authorization")):
                 return None
@@ -193,7 +193,7 @@ class FakeHandler:
             answer = self.strict.authenticate(incoming.route.operation, request)
         except Rejection as rejection:
             return self._rejected(incoming, rejection)
-        return None if answer is None else Outcome(200, answer)
+        return None if answer is None else Answer(200, answer)
 
     def _authorized(self, header: str | None) -> bool:
         scheme, _, token = (header or "").partition(" ")
@@ -202,15 +202,15 @@ class FakeHandler:
             token.encode(), self.api_key.encode()
         )
 
-    def _toggle(self, incoming: _Incoming) -> Outcome:
+    def _toggle(self, incoming: _Incoming) -> Answer:
         try:
             customer = self.state.toggle(incoming.target_id)
         except Rejection as rejection:
             return self._rejected(incoming, rejection)
         item = render_customer(customer, legacy_v3=self.legacy_v3)
-        return Outcome(200, v3_success(item), applied=True)
+        return Answer(200, v3_success(item), applied=True)
 
-    def _change_status(self, incoming: _Incoming) -> Outcome:
+    def _change_status(self, incoming: _Incoming) -> Answer:
         merchant = incoming.headers.get("x-merchant-account-id")
         if merchant is None:
             return self._error(
@@ -239,18 +239,18 @@ class FakeHandler:
             sub = self.state.change_status(
                 incoming.target_id, change, request_id=incoming.request_id
             )
-            outcome = Outcome(200, render_subscription(sub), applied=True)
+            answer = Answer(200, render_subscription(sub), applied=True)
         except Rejection as rejection:
-            outcome = self._rejected(incoming, rejection)
+            answer = self._rejected(incoming, rejection)
         if key is not None:
             self.idempotency.store(
-                merchant, key, print_, StoredResponse(outcome.status, outcome.payload)
+                merchant, key, print_, StoredResponse(answer.status, answer.payload)
             )
-        return outcome
+        return answer
 
     def _idempotent_answer(
         self, incoming: _Incoming, merchant: str, key: str, print_: str
-    ) -> Outcome | None:
+    ) -> Answer | None:
         # The answer the key dictates (a replay, or an error), or None to go ahead.
         if not 1 <= len(key) <= 255:
             return self._error(
@@ -267,11 +267,11 @@ class FakeHandler:
             )  # fmt: skip
         if stored is None:
             return None
-        return Outcome(
+        return Answer(
             stored.status, stored.payload, replayed=True, headers={"idempotent-replayed": "true"}
         )
 
-    def _rejected(self, incoming: _Incoming, rejection: Rejection) -> Outcome:
+    def _rejected(self, incoming: _Incoming, rejection: Rejection) -> Answer:
         return self._error(
             incoming, rejection.status, rejection.code, rejection.message, param=rejection.param
         )
@@ -285,13 +285,13 @@ class FakeHandler:
         *,
         param: str | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> Outcome:
+    ) -> Answer:
         debug = f"{incoming.method} {incoming.raw_path}" if incoming.v3 else None
         code = code or default_error_code(status, v3=incoming.v3)
         payload = error_body(
             v3=incoming.v3, status=status, code=code, message=message, param=param, debug=debug
         )
-        return Outcome(status, payload, headers=headers or {}, code=code)
+        return Answer(status, payload, headers=headers or {}, code=code)
 
     def _peek(self, incoming: _Incoming) -> Any:
         # The success shape of the target as it is now, without changing it: the base of a
@@ -332,10 +332,8 @@ class FakeHandler:
         )
         return self._json(incoming, fault.status, payload, headers, body=fault.body)
 
-    def _malformed(
-        self, incoming: _Incoming, fault: Fault, outcome: Outcome | None
-    ) -> web.Response:
-        base = outcome.payload if outcome is not None else self._peek(incoming)
+    def _malformed(self, incoming: _Incoming, fault: Fault, answer: Answer | None) -> web.Response:
+        base = answer.payload if answer is not None else self._peek(incoming)
         status = fault.status
         if fault.malformed == "html":
             phrase = f"{status} {status_phrase(status)}"
@@ -354,7 +352,7 @@ class FakeHandler:
     def _record(
         self,
         incoming: _Incoming,
-        outcome: Outcome | None,
+        answer: Answer | None,
         response: web.Response | None,
         fault: Fault | None,
     ) -> None:
@@ -372,11 +370,11 @@ class FakeHandler:
             body=incoming.body,
             json=parsed,
             status=status,
-            applied=outcome is not None and outcome.applied,
+            applied=answer is not None and answer.applied,
             fault=None if fault is None else fault.describe(),
             request_id=incoming.request_id,
-            replayed=outcome is not None and outcome.replayed,
-            error_code=_error_code(incoming, outcome, fault),
+            replayed=answer is not None and answer.replayed,
+            error_code=_error_code(incoming, answer, fault),
         )
         self.log.append(record)
         # %r on the decoded id: a hostile id (slashes, dots, control characters) stays visible.
@@ -391,11 +389,11 @@ class FakeHandler:
         )
 
 
-def _error_code(incoming: _Incoming, outcome: Outcome | None, fault: Fault | None) -> str | None:
+def _error_code(incoming: _Incoming, answer: Answer | None, fault: Fault | None) -> str | None:
     # The code of the error body the client received: an injected status's, or the fake's own.
     if fault is not None and fault.kind == "status":
         return fault.code or default_error_code(fault.status, v3=incoming.v3)
-    return None if outcome is None else outcome.code
+    return None if answer is None else answer.code
 
 
 def parse_json_body(body: bytes) -> Any:
