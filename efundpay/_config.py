@@ -181,11 +181,17 @@ class ClientConfig:
 def _header_value(value: str, keyword: str, env_var: str) -> str:
     """A credential must be usable as an HTTP header value: no spaces, controls or non-ASCII."""
     if not is_header_token(value):
-        raise ConfigurationError(
-            f"{keyword} contains characters that cannot be sent in an HTTP header "
-            f"(whitespace, a line break, control or non-ASCII); check {keyword}=... or {env_var}"
-        )
+        raise _not_a_header_value(keyword, env_var)
     return value
+
+
+def _not_a_header_value(keyword: str, env_var: str) -> ConfigurationError:
+    """The error for a setting that cannot go on a header line; it never repeats the value
+    (a secret's check raises it from a frame that holds the value only as a ``Secret``)."""
+    return ConfigurationError(
+        f"{keyword} contains characters that cannot be sent in an HTTP header "
+        f"(whitespace, a line break, control or non-ASCII); check {keyword}=... or {env_var}"
+    )
 
 
 def _check_deadline(deadline: float | None) -> float | None:
@@ -354,10 +360,7 @@ def _resolve_api_key(api_key: str | Secret | None, env: Mapping[str, str]) -> Se
     if api_key is None or not api_key:
         return None
     if not is_header_token(api_key.reveal()):
-        raise ConfigurationError(
-            "api_key contains characters that cannot be sent in an HTTP header "
-            f"(whitespace, control or non-ASCII); check api_key=... or {ENV_API_KEY}"
-        )
+        raise _not_a_header_value("api_key", ENV_API_KEY)
     return api_key
 
 
