@@ -129,6 +129,9 @@ def run_fake_server(args: argparse.Namespace, out: Output) -> ExitCode:
         strict_auth=strict,
     )
     _seed(fake, args)
+    if args.delay is not None:
+        # Every request, applied first: a client that gives up has still changed state.
+        fake.random_faults(1.0, kinds=("delay",), delay=args.delay)
     if not _is_loopback(args.host):
         out.note(
             f"efundpay: warning: listening on {args.host}: anyone who can reach it can use "

@@ -25,7 +25,7 @@ from ._options import (
     add_resume_options,
     wrap,
 )
-from ._values import lifetime, port, record_count
+from ._values import lifetime, port, positive_seconds, record_count
 from ._webhooks import add_send_options, add_webhooks_commands
 
 __all__ = ["build_parser"]
@@ -255,6 +255,13 @@ def _add_fake_server_command(commands: argparse._SubParsersAction[argparse.Argum
         metavar="FILE",
         help='add what a JSON file lists: {"customers": [...], "subscriptions": [...]}, each '
         'entry an id or an object such as {"id": "sub_a", "status": "paused"}',
+    )
+    server.add_argument(
+        "--delay",
+        metavar="SECONDS",
+        type=positive_seconds,
+        help="hold every answer this long, after applying the call (to watch timeouts, "
+        "progress and concurrency)",
     )
     server.add_argument(
         "--legacy-v3",

@@ -11,12 +11,14 @@ terminal has columns makes many terminals wrap, so the line stays one column sho
 
 from __future__ import annotations
 
+import io
+import os
 import shutil
 import time
 from collections.abc import Callable, Mapping
 from typing import Final, TextIO
 
-__all__ = ["Progress", "fit", "format_duration"]
+__all__ = ["Progress", "fit", "format_duration", "terminal_columns"]
 
 _BAR_WIDTH: Final = 30
 _MIN_BAR: Final = 5
@@ -60,6 +62,22 @@ def fit(head: str, body: str, fill: float, width: int) -> str:
     return text[: max(0, width)]
 
 
+def terminal_columns(stream: TextIO) -> int:
+    """The width of the terminal ``stream`` writes to.
+
+    ``shutil.get_terminal_size`` asks stdout's terminal, which is the wrong one (or none)
+    when stdout goes to a file and the line is drawn on stderr; ``COLUMNS`` still wins, as
+    it does there.
+    """
+    fallback = shutil.get_terminal_size()
+    if os.environ.get("COLUMNS", "").isdigit():
+        return fallback.columns
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError, io.UnsupportedOperation):  # no descriptor, or no terminal
+        return fallback.columns
+
+
 class Progress:
     """Draws the progress line of a bulk run (see the module docstring).
 
@@ -75,13 +93,13 @@ class Progress:
         *,
         waiting: Callable[[], float] = lambda: 0.0,
         clock: Callable[[], float] = time.monotonic,
-        columns: Callable[[], int] = lambda: shutil.get_terminal_size().columns,
+        columns: Callable[[], int] | None = None,
     ) -> None:
         self._stream = stream
         self._total = total
         self._waiting = waiting
         self._clock = clock
-        self._columns = columns
+        self._columns = columns or (lambda: terminal_columns(stream))
         self._started = clock()
         self._last_draw: float | None = None
         self._on_line = False  # whether the cursor is on a drawn, unfinished line
