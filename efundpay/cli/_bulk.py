@@ -25,16 +25,17 @@ from typing import Any, Final, Literal
 import anyio
 import attrs
 
-from .._client import AsyncEFundPay
-from .._errors import (
+from .. import (
     APIConnectionError,
     APIError,
+    AsyncEFundPay,
     AuthenticationError,
+    ConfigurationError,
     PermissionDeniedError,
     RateLimitError,
+    RetryPolicy,
 )
-from .._retry import RetryPolicy
-from .._secret import Secret
+from ..settings import Secret
 from ._bulkfiles import (
     Outcome,
     Recorded,
@@ -140,8 +141,8 @@ class _Run:
                             self.announce_pause()
                             continue
                         error: Exception = exc
-                    except (APIError, ValueError, TypeError) as exc:
-                        error = exc
+                    except (APIError, ConfigurationError, ValueError, TypeError) as exc:
+                        error = exc  # ConfigurationError: e.g. no credentials for v4 calls
                     else:
                         self.record_ok(job, str(subscription.status), trace.request_id)
                         return
@@ -208,7 +209,7 @@ class _Run:
             in_a_row if isinstance(error, APIConnectionError) else 0
         )
         doomed = (
-            isinstance(error, _FATAL)
+            isinstance(error, (*_FATAL, ConfigurationError))
             or in_a_row >= self.connection_error_limit
             or (isinstance(error, RateLimitError) and self.beyond_cap(error))
         )

@@ -12,10 +12,7 @@ from typing import Any, Final
 
 import attrs
 
-from .._client import AsyncEFundPay
-from .._retry import RetryPolicy
-from .._transport import AiohttpTransport
-from ..models import Customer, Subscription
+from .. import AiohttpTransport, AsyncEFundPay, Customer, RetryPolicy, Subscription
 from ..testing import FakeEFundPay
 from ._demo_auth import SIGNING_HINT, JWTPeek, signing_available, signing_kwargs
 from ._exit import ExitCode

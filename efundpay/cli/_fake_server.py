@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .._config import ENV_API_KEY, ENV_BASE_URL, ENV_MERCHANT_ACCOUNT_ID
-from .._errors import ConfigurationError
+from .. import ConfigurationError
+from ..settings import ENV_API_KEY, ENV_BASE_URL, ENV_MERCHANT_ACCOUNT_ID
 from ..testing import FakeEFundPay, StrictAuth
 from ..testing._seed import read_seed_file
 from ._exit import ExitCode

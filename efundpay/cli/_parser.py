@@ -13,8 +13,8 @@ import argparse
 from collections.abc import Callable
 from typing import Final
 
-from .._config import ENV_API_KEY, ENV_BASE_URL, ENV_ENVIRONMENT, ENV_MERCHANT_ACCOUNT_ID
-from .._version import __version__
+from .. import __version__
+from ..settings import ENV_API_KEY, ENV_BASE_URL, ENV_ENVIRONMENT, ENV_MERCHANT_ACCOUNT_ID
 from ._exit import EXIT_CODES_HELP
 from ._options import (
     add_bulk_options,
