@@ -169,7 +169,10 @@ def _add_demo_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
             "resume and cancel a subscription with the SDK, printing each call: result, "
             "request id, idempotency key, attempts and duration.  The resume meets an "
             "injected server error after it was applied, to show a retry that does not apply "
-            "twice.  Needs no credentials and no network beyond loopback."
+            "twice.  With the signing extra, the fake checks credentials as the real services do: "
+            "the toggles are signed v3 calls (one token fetch) and the status changes carry "
+            "JWTs, whose header and claims are shown; no secret is printed.  Needs no "
+            "credentials and no network beyond loopback."
         ),
         formatter_class=_Formatter,
     )
