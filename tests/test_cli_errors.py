@@ -164,7 +164,7 @@ def test_connection_refused_exits_7(
 @pytest.mark.parametrize(
     ("unset", "extra", "message"),
     [
-        ("EFUNDPAY_API_KEY", [], "no API key: set EFUNDPAY_API_KEY"),
+        ("EFUNDPAY_API_KEY", [], "EFUNDPAY_API_KEY or --api-key-file"),
         ("EFUNDPAY_MERCHANT_ACCOUNT_ID", ["--v4"], "no merchant account id"),
         (None, ["--base-url", "ftp://example.com"], "absolute http(s) URL"),
         (None, ["--api-key-file", "/nonexistent/key"], "cannot read --api-key-file"),

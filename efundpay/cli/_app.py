@@ -9,7 +9,7 @@ from typing import TextIO
 
 import anyio
 
-from .._errors import EFundPayError
+from .. import EFundPayError
 from ._connect import api_key
 from ._exit import ExitCode, UsageError, describe_failure
 from ._output import Output

@@ -25,16 +25,17 @@ from typing import Any, Final, Literal
 import anyio
 import attrs
 
-from .._client import AsyncEFundPay
-from .._errors import (
+from .. import (
     APIConnectionError,
     APIError,
+    AsyncEFundPay,
     AuthenticationError,
+    ConfigurationError,
     PermissionDeniedError,
     RateLimitError,
+    RetryPolicy,
 )
-from .._retry import RetryPolicy
-from .._secret import Secret
+from ..settings import Secret
 from ._bulkfiles import (
     Outcome,
     Recorded,
@@ -106,10 +107,14 @@ class _Run:
                 scope.cancel()  # the calls other workers have in flight
                 return
 
-    def draw(self) -> None:
-        """Redraw the progress bar with the current counts."""
-        ok = self.tally.counts[Outcome.OK]
-        self.progress.update(self.tally.jobs_done, ok, self.tally.jobs_done - ok)
+    def draw(self, *, force: bool = False) -> None:
+        """Redraw the progress line with the current counts: one per outcome, as recorded in
+        the results file (``pending`` rows are replaced by an outcome, so never shown)."""
+        counts = {
+            str(outcome): self.tally.counts[outcome] for outcome in Outcome
+            if outcome != Outcome.PENDING
+        }  # fmt: skip
+        self.progress.update(self.tally.jobs_done, counts, force=force)
 
     async def tick(self) -> None:
         """Keep the bar current while nothing finishes (e.g. during a rate-limit pause)."""
@@ -136,8 +141,8 @@ class _Run:
                             self.announce_pause()
                             continue
                         error: Exception = exc
-                    except (APIError, ValueError, TypeError) as exc:
-                        error = exc
+                    except (APIError, ConfigurationError, ValueError, TypeError) as exc:
+                        error = exc  # ConfigurationError: e.g. no credentials for v4 calls
                     else:
                         self.record_ok(job, str(subscription.status), trace.request_id)
                         return
@@ -204,7 +209,7 @@ class _Run:
             in_a_row if isinstance(error, APIConnectionError) else 0
         )
         doomed = (
-            isinstance(error, _FATAL)
+            isinstance(error, (*_FATAL, ConfigurationError))
             or in_a_row >= self.connection_error_limit
             or (isinstance(error, RateLimitError) and self.beyond_cap(error))
         )
@@ -301,17 +306,21 @@ async def run_bulk(
             connection_error_limit=max(10, 2 * args.concurrency),
             retry_after_cap=policy.max_retry_after,
         )
-        async with client, anyio.create_task_group() as tasks:
-            if run.progress.enabled:
-                tasks.start_soon(run.tick)
-            async with anyio.create_task_group() as workers:
-                shared = iter(jobs)
-                for _ in range(min(args.concurrency, len(jobs))):
-                    workers.start_soon(run.work, shared, workers.cancel_scope)
-            tasks.cancel_scope.cancel()  # stops the ticker
-        for job in shared:  # left when the run stopped early
-            run.record_not_sent(job)
-        run.progress.finish()
+        shared = iter(jobs)
+        try:
+            async with client, anyio.create_task_group() as tasks:
+                if run.progress.enabled:
+                    tasks.start_soon(run.tick)
+                async with anyio.create_task_group() as workers:
+                    for _ in range(min(args.concurrency, len(jobs))):
+                        workers.start_soon(run.work, shared, workers.cancel_scope)
+                tasks.cancel_scope.cancel()  # stops the ticker
+            for job in shared:  # left when the run stopped early
+                run.record_not_sent(job)
+            run.draw(force=True)  # the final counts, equal to the results file's
+        finally:
+            # Also on Ctrl-C: whatever is printed next starts on a line of its own.
+            run.progress.finish()
     if run.fatal is not None:
         why = (
             "eFundPay asked for a longer pause than the SDK waits"

@@ -1,4 +1,10 @@
-"""Building the client a command uses, from the global options and the environment."""
+"""Building the client a command uses: the public constructor, given only what the command
+line says; the SDK reads the ``EFUNDPAY_*`` variables itself.
+
+The signing flags stand in for the variables they name (``--jwt-key-id`` for
+``EFUNDPAY_JWT_KEY_ID``…), so a set given half by flags and half by the environment is read
+by the SDK's own rule (:func:`efundpay.settings.auth_from_env`), not a second one here.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,9 @@ import argparse
 import os
 import sys
 
-from .._client import AsyncEFundPay
-from .._config import (
+from .. import AiohttpTransport, AsyncEFundPay, ConfigurationError, RetryPolicy
+from ..auth import Auth
+from ..settings import (
     ENV_API_KEY,
     ENV_JWT_KEY_ID,
     ENV_MERCHANT_ACCOUNT_ID,
@@ -16,17 +23,17 @@ from .._config import (
     ENV_V3_CLIENT_SECRET,
     ENV_V3_PRIVATE_KEY_FILE,
     ENV_V3_TOKEN_URL,
+    Secret,
     auth_from_env,
     v3_auth_from_env,
 )
-from .._errors import ConfigurationError
-from .._retry import RetryPolicy
-from .._secret import Secret
-from .._transport import AiohttpTransport
-from ..auth import Auth
 from ._trace import RateGate, TracingTransport
 
 __all__ = ["api_key", "open_client"]
+
+_COMMAND_LINE_HINT = (
+    f"; on the command line: {ENV_API_KEY} or --api-key-file PATH (see efundpay --help)"
+)
 
 
 def _read_secret_file(path: str, flag: str) -> Secret | None:
@@ -45,7 +52,12 @@ def _read_secret_file(path: str, flag: str) -> Secret | None:
 
 
 def api_key(args: argparse.Namespace) -> Secret | None:
-    """The API key: from ``--api-key-file`` (``-`` = stdin), else ``EFUNDPAY_API_KEY``."""
+    """The API key of ``--api-key-file`` (``-`` = stdin); ``None`` leaves it to the SDK, which
+    reads ``EFUNDPAY_API_KEY``.
+
+    The variable is also read here, but only to know which value to mask in what the command
+    prints; the client is given the key only when it came from the file.
+    """
     path: str | None = getattr(args, "api_key_file", None)
     if path is None:
         return Secret(os.environ[ENV_API_KEY]) if os.environ.get(ENV_API_KEY) else None
@@ -63,20 +75,20 @@ _AUTH_FLAGS = {
 
 
 def auth_settings(args: argparse.Namespace) -> tuple[Auth | None, Auth | None]:
-    """``(auth, v3_auth)`` from the signing flags, each falling back to its variable.
-
-    The SDK's own rules build them (see ``efundpay._config``): the flags only stand in for
-    the variables they name, so a half-given set is reported the same way.
-    """
-    settings = dict(os.environ)
-    for name, variable in _AUTH_FLAGS.items():
-        value = getattr(args, name, None)
-        if value:
-            settings[variable] = value
+    """``(auth, v3_auth)`` when signing flags were given (each flag standing in for its
+    variable); ``(None, None)`` otherwise, leaving the environment to the SDK."""
+    flags: dict[str, str] = {
+        variable: str(getattr(args, name))
+        for name, variable in _AUTH_FLAGS.items()
+        if getattr(args, name, None)
+    }
     secret_file = getattr(args, "v3_client_secret_file", None)
     if secret_file:
         secret = _read_secret_file(secret_file, "--v3-client-secret-file")
-        settings[ENV_V3_CLIENT_SECRET] = "" if secret is None else secret.reveal()
+        flags[ENV_V3_CLIENT_SECRET] = "" if secret is None else secret.reveal()
+    if not flags:
+        return None, None
+    settings = {**os.environ, **flags}
     return auth_from_env(settings), v3_auth_from_env(settings)
 
 
@@ -91,34 +103,34 @@ def open_client(
 ) -> tuple[AsyncEFundPay, TracingTransport]:
     """A client configured by the command line, and its tracing transport.
 
-    ``v4`` says whether the command makes v4 calls, which need a merchant account.  Raises
-    :class:`ConfigurationError` (before any I/O) naming the environment variable or option
-    to set.
+    ``v4`` says whether the command makes v4 calls, which need a merchant account: the
+    command checks before it starts (a bulk run must not fail every id the same way).
+    Raises :class:`ConfigurationError` (before any I/O) naming the variable or option to set.
     """
     auth, v3_auth = auth_settings(args)
-    if not key and (auth if v4 else v3_auth) is None:
-        raise ConfigurationError(
-            f"no API key: set {ENV_API_KEY}, or pass --api-key-file PATH (see efundpay --help)"
+    transport = TracingTransport(AiohttpTransport(max_connections=connections), gate)
+    from_file = getattr(args, "api_key_file", None) is not None
+    try:
+        client = AsyncEFundPay(
+            api_key=key if from_file else None,
+            merchant_account_id=args.merchant_account_id,
+            environment=args.environment,
+            base_url=args.base_url,
+            timeout=args.timeout,
+            max_retries=args.max_retries,
+            retry=retry,
+            transport=transport,
+            auth=auth,
+            v3_auth=v3_auth,
+            v3_base_url=getattr(args, "v3_base_url", None),
+            v3_route=getattr(args, "v3_route", None),
         )
-    merchant = args.merchant_account_id or os.environ.get(ENV_MERCHANT_ACCOUNT_ID) or None
-    if v4 and not merchant:
+    except ConfigurationError as exc:
+        hint = _COMMAND_LINE_HINT if "no API key" in str(exc) else ""
+        raise ConfigurationError(f"{exc}{hint}") from None
+    if v4 and client.merchant_account_id is None:
         raise ConfigurationError(
             f"no merchant account id: set {ENV_MERCHANT_ACCOUNT_ID} or pass "
             "--merchant-account-id ID"
         )
-    transport = TracingTransport(AiohttpTransport(max_connections=connections), gate)
-    client = AsyncEFundPay(
-        api_key=key,
-        merchant_account_id=merchant,
-        environment=args.environment,
-        base_url=args.base_url,
-        timeout=args.timeout,
-        max_retries=args.max_retries,
-        retry=retry,
-        transport=transport,
-        auth=auth,
-        v3_auth=v3_auth,
-        v3_base_url=getattr(args, "v3_base_url", None),
-        v3_route=getattr(args, "v3_route", None),
-    )
     return client, transport

@@ -6,16 +6,15 @@ and the client talks to it over real HTTP, through the same pipeline as in produ
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 import attrs
 
-from .._client import AsyncEFundPay
-from .._retry import RetryPolicy
-from .._transport import AiohttpTransport
-from ..models import Customer, Subscription
+from .. import AiohttpTransport, AsyncEFundPay, Customer, RetryPolicy, Subscription
 from ..testing import FakeEFundPay
+from ._demo_auth import SIGNING_HINT, JWTPeek, signing_available, signing_kwargs
 from ._exit import ExitCode
 from ._output import Output, table
 from ._trace import TracingTransport, traced
@@ -119,7 +118,7 @@ def _facts(fake: FakeEFundPay) -> dict[str, Any]:
 
 def _print_text(out: Output, rows: list[DemoRow], facts: dict[str, Any]) -> None:
     out.line(f"efundpay demo: the SDK against a fake eFundPay at {facts['base_url']}")
-    out.line("(no credentials; nothing leaves this machine)")
+    out.line("(no credentials of yours; nothing leaves this machine)")
     out.line()
     headers = ("operation", "id", "result", "request id", "idempotency key", "attempts", "ms")
     cells = [
@@ -139,23 +138,66 @@ def _print_text(out: Output, rows: list[DemoRow], facts: dict[str, Any]) -> None
         "The resume's first answer was an injected 503 after eFundPay had applied it; the "
         "retry carried the same idempotency key, so it was not applied twice."
     )
+    _print_auth(out, facts["authentication"])
+    out.line()
     out.line("Next: `efundpay --help`, or `efundpay fake-server` to try the commands yourself.")
 
 
 async def run_demo(out: Output) -> ExitCode:
-    """Run the tour and print it; exit status 0 when every step did what it should."""
-    async with FakeEFundPay() as fake:
+    """Run the tour and print it; exit status 0 when every step did what it should.
+
+    With the signing extra, the fake checks credentials as the real services do (see
+    ``_demo_auth``); without it, the API key is the bearer token and a note says so.
+    """
+    signed = signing_available()
+    async with FakeEFundPay(strict_auth=signed) as fake:
+        peek = JWTPeek(AiohttpTransport())
+        settings = signing_kwargs(fake) if signed else fake.client_kwargs()
         client = AsyncEFundPay(
-            **fake.client_kwargs(),
+            **settings,
             environment="sandbox",  # the fake's settings, whatever EFUNDPAY_* says
             retry=_QUICK_RETRIES,
-            transport=TracingTransport(AiohttpTransport()),
+            transport=TracingTransport(peek),
         )
         async with client:
             rows = await _tour(client, fake)
         facts = _facts(fake)
+        facts["authentication"] = _auth_facts(fake, peek) if signed else {"mode": "bearer"}
     if out.json_mode:
         out.emit_json({**facts, "steps": [attrs.asdict(row) for row in rows]})
     else:
         _print_text(out, rows, facts)
     return ExitCode.OK
+
+
+def _auth_facts(fake: FakeEFundPay, peek: JWTPeek) -> dict[str, Any]:
+    stats = fake.auth_stats
+    return {
+        "mode": "signed",
+        "v3_token_fetches": stats.token_fetches,
+        "rejections": dict(stats.rejections),
+        "jwt_header": peek.header,
+        "jwt_claims": peek.claims,
+    }
+
+
+def _print_auth(out: Output, auth: dict[str, Any]) -> None:
+    out.line()
+    if auth["mode"] != "signed":
+        out.line("Authentication: the API key as a bearer token (the fake's plain mode).")
+        out.line(SIGNING_HINT)
+        return
+    out.line("Authentication, checked by the fake as the real services require:")
+    fetched = auth["v3_token_fetches"]
+    times = "once" if fetched == 1 else f"{fetched} times"
+    out.line(
+        f"  v3 toggles: OAuth2 access token fetched {times}"
+        "; every request signed (X-Signature, X-Nonce-Str, X-Timestamp) and the signature "
+        "verified by the fake (the first toggle's requests include that token fetch)"
+    )
+    out.line("  v4 status changes: a new JWT per attempt, verified by the fake; the first one")
+    out.line(f"    header {json.dumps(auth['jwt_header'], sort_keys=True)}")
+    out.line(f"    claims {json.dumps(auth['jwt_claims'], sort_keys=True)}")
+    out.line("    (its signature, which makes it a credential, is not shown)")
+    rejected = sum(auth["rejections"].values())
+    out.line(f"  requests refused for their credentials: {rejected}")

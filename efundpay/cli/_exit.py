@@ -11,7 +11,7 @@ from typing import Any, Final
 
 import attrs
 
-from .._errors import (
+from .. import (
     APIConnectionError,
     APIError,
     APIResponseValidationError,

@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .._config import ENV_API_KEY, ENV_BASE_URL, ENV_MERCHANT_ACCOUNT_ID
-from .._errors import ConfigurationError
+from .. import ConfigurationError
+from ..settings import ENV_API_KEY, ENV_BASE_URL, ENV_MERCHANT_ACCOUNT_ID
 from ..testing import FakeEFundPay, StrictAuth
 from ..testing._seed import read_seed_file
 from ._exit import ExitCode
@@ -129,6 +129,9 @@ def run_fake_server(args: argparse.Namespace, out: Output) -> ExitCode:
         strict_auth=strict,
     )
     _seed(fake, args)
+    if args.delay is not None:
+        # Every request, applied first: a client that gives up has still changed state.
+        fake.random_faults(1.0, kinds=("delay",), delay=args.delay)
     if not _is_loopback(args.host):
         out.note(
             f"efundpay: warning: listening on {args.host}: anyone who can reach it can use "

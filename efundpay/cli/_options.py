@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import textwrap
 
-from .._config import (
+from .. import RetryPolicy
+from ..models import BillingCycleAnchor, CancellationReason, PauseBehavior, ProrationBehavior
+from ..settings import (
     ENV_API_KEY,
     ENV_BASE_URL,
     ENV_ENVIRONMENT,
@@ -24,8 +26,6 @@ from .._config import (
     ENV_V3_TOKEN_URL,
     V3_ROUTES,
 )
-from .._retry import RetryPolicy
-from ..models import BillingCycleAnchor, CancellationReason, PauseBehavior, ProrationBehavior
 from ._bulkfiles import RESULT_FIELDS
 from ._values import (
     MAX_CONCURRENCY,

@@ -14,8 +14,8 @@ from typing import Any, TextIO
 
 from .._convert import unstructure
 from .._redact import REDACTED, Secrets, redact_json
-from .._secret import Secret
 from ..models import Customer, Subscription
+from ..settings import Secret
 from ._exit import Failure
 from ._trace import CallTrace
 

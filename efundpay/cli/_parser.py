@@ -13,8 +13,8 @@ import argparse
 from collections.abc import Callable
 from typing import Final
 
-from .._config import ENV_API_KEY, ENV_BASE_URL, ENV_ENVIRONMENT, ENV_MERCHANT_ACCOUNT_ID
-from .._version import __version__
+from .. import __version__
+from ..settings import ENV_API_KEY, ENV_BASE_URL, ENV_ENVIRONMENT, ENV_MERCHANT_ACCOUNT_ID
 from ._exit import EXIT_CODES_HELP
 from ._options import (
     add_bulk_options,
@@ -25,7 +25,7 @@ from ._options import (
     add_resume_options,
     wrap,
 )
-from ._values import lifetime, port, record_count
+from ._values import lifetime, port, positive_seconds, record_count
 from ._webhooks import add_send_options, add_webhooks_commands
 
 __all__ = ["build_parser"]
@@ -169,7 +169,10 @@ def _add_demo_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
             "resume and cancel a subscription with the SDK, printing each call: result, "
             "request id, idempotency key, attempts and duration.  The resume meets an "
             "injected server error after it was applied, to show a retry that does not apply "
-            "twice.  Needs no credentials and no network beyond loopback."
+            "twice.  With the signing extra, the fake checks credentials as the real services do: "
+            "the toggles are signed v3 calls (one token fetch) and the status changes carry "
+            "JWTs, whose header and claims are shown; no secret is printed.  Needs no "
+            "credentials and no network beyond loopback."
         ),
         formatter_class=_Formatter,
     )
@@ -255,6 +258,13 @@ def _add_fake_server_command(commands: argparse._SubParsersAction[argparse.Argum
         metavar="FILE",
         help='add what a JSON file lists: {"customers": [...], "subscriptions": [...]}, each '
         'entry an id or an object such as {"id": "sub_a", "status": "paused"}',
+    )
+    server.add_argument(
+        "--delay",
+        metavar="SECONDS",
+        type=positive_seconds,
+        help="hold every answer this long, after applying the call (to watch timeouts, "
+        "progress and concurrency)",
     )
     server.add_argument(
         "--legacy-v3",

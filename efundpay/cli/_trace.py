@@ -27,8 +27,8 @@ from contextlib import contextmanager
 import anyio
 import attrs
 
+from .. import HTTPRequest, HTTPResponse, Transport
 from .._retry import parse_retry_after
-from .._transport import HTTPRequest, HTTPResponse, Transport
 
 __all__ = ["CallTrace", "RateGate", "TracingTransport", "traced"]
 

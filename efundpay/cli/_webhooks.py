@@ -21,8 +21,7 @@ from ._options import wrap
 from ._values import positive_seconds
 
 if TYPE_CHECKING:
-    from ..testing._notifications import Delivery
-    from ..testing._signing import NotificationSigner
+    from ..testing import Delivery, NotificationSigner
     from ._output import Output
 
 # The verifier and the fake are imported when a command runs: the parser is built for
@@ -186,7 +185,7 @@ def _verify(args: argparse.Namespace, out: Output) -> ExitCode:
 
 
 def _signer(args: argparse.Namespace, out: Output) -> NotificationSigner:
-    from ..testing._signing import NotificationSigner  # noqa: PLC0415
+    from ..testing import NotificationSigner  # noqa: PLC0415
 
     if args.private_key and Path(args.private_key).exists():
         return NotificationSigner(_read(args.private_key, "private key"))

@@ -1,0 +1,92 @@
+"""The command line is a client of the SDK's public interface.
+
+Every module of ``efundpay/cli/`` is parsed, and each import of an ``efundpay`` module with a
+private part (``efundpay._config``, ``efundpay.resources._validation``…) must be on the
+allow-list below, with the reason the public interface does not (yet) serve.  The CLI's own
+modules (``efundpay.cli._x``) are its business.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+CLI = Path(__file__).resolve().parents[1] / "efundpay" / "cli"
+
+#: (CLI module, private SDK module) -> why the CLI still reaches in.
+ALLOWED = {
+    ("_exit", "efundpay._redact"): "redacting secrets and card data from error text: "
+    "no public redaction API",
+    ("_output", "efundpay._redact"): "masking card data and secrets in printed models",
+    ("_output", "efundpay._convert"): "a model as wire-named JSON until models' to_dict() lands",
+    ("_webhooks", "efundpay._redact"): "masking a verified notification before printing it",
+    ("_webhooks", "efundpay._convert"): "a notification as wire-named JSON",
+    ("_trace", "efundpay._retry"): "parse_retry_after, until the trace reads raw responses",
+    ("_commands", "efundpay.resources._validation"): "the SDK's reason rule, checked before a "
+    "bulk run starts",
+    ("_bulkfiles", "efundpay.resources._validation"): "the SDK's id rule, applied to CSV rows",
+    ("_fake_server", "efundpay.testing._seed"): "reading --seed-file with the fake's messages",
+}
+
+
+def _imported_modules(source: str) -> set[str]:
+    """The absolute names of the modules a CLI module imports from (relative ones resolved)."""
+    package = ["efundpay", "cli"]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            found.add(module)
+            if node.module is None:  # from .. import x: x may be a module
+                found.update(f"{module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _private(module: str) -> bool:
+    parts = module.split(".")
+    return (
+        parts[0] == "efundpay"
+        and parts[:2] != ["efundpay", "cli"]
+        and any(part.startswith("_") and not part.endswith("__") for part in parts[1:])
+    )
+
+
+def private_imports() -> set[tuple[str, str]]:
+    return {
+        (path.stem, module)
+        for path in sorted(CLI.glob("*.py"))
+        for module in _imported_modules(path.read_text(encoding="utf-8"))
+        if _private(module)
+    }
+
+
+def test_the_cli_imports_no_private_sdk_module_beyond_the_allow_list() -> None:
+    unexpected = private_imports() - ALLOWED.keys()
+    assert not unexpected, f"private SDK modules imported by the CLI: {sorted(unexpected)}"
+
+
+def test_the_allow_list_has_no_stale_entries() -> None:
+    assert ALLOWED.keys() <= private_imports(), sorted(ALLOWED.keys() - private_imports())
+
+
+def test_the_checker_sees_relative_absolute_and_nested_private_imports() -> None:
+    source = (
+        "from .._config import ENV_API_KEY\nfrom .. import AsyncEFundPay, _retry\n"
+        "from ._x import y\nimport efundpay._secret\n"
+        "def f():\n    from ..testing._seed import read_seed_file\n"
+    )
+    private = {module for module in _imported_modules(source) if _private(module)}
+    assert private == {
+        "efundpay._config",
+        "efundpay._retry",
+        "efundpay._secret",
+        "efundpay.testing._seed",
+    }
+
+
+def test_client_construction_goes_through_the_public_constructor() -> None:
+    connect = (CLI / "_connect.py").read_text(encoding="utf-8")
+    assert "resolve_config" not in connect and "os.environ.get(ENV_MERCHANT" not in connect
