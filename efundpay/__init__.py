@@ -28,6 +28,7 @@ from ._errors import (
     WebhookVerificationError,
 )
 from ._headers import Headers
+from ._network import Limits
 from ._retry import RetryEvent, RetryPolicy
 from ._sync import EFundPay
 from ._transport import (
@@ -84,6 +85,7 @@ __all__ = [
     "HTTPResponse",
     "Headers",
     "InternalServerError",
+    "Limits",
     "MockTransport",
     "NotFoundError",
     "PauseBehavior",

@@ -130,7 +130,7 @@ async def run_call(
         )
         outcome = await _attempt(
             request, auth_request, attempt, config=config, transport=transport, auth=auth,
-            secrets=secrets,
+            secrets=secrets, deadline_at=deadline_at,
         )  # fmt: skip
         if not isinstance(outcome, _Failed):
             return outcome
@@ -191,6 +191,7 @@ async def _attempt(
     transport: Transport,
     auth: Auth,
     secrets: Secrets,
+    deadline_at: float | None = None,
 ) -> T | _Failed:
     """One attempt: its credentials, the request, and the answer read; or how it failed."""
     try:
@@ -202,7 +203,8 @@ async def _attempt(
     started = time.perf_counter()
     try:
         response = await _send(
-            transport, HTTPRequest(request.method, url, auth_request.headers, content, timeout)
+            transport,
+            HTTPRequest(request.method, url, auth_request.headers, content, timeout, deadline_at),
         )
     except (TransportError, TimeoutError) as exc:
         # A bare TimeoutError is the backstop of _send, or a transport's own asyncio or

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+
+from .._seconds import check_seconds
 
 __all__ = [
     "aware_datetime",
@@ -71,14 +72,11 @@ def merge_metadata(items: Sequence[dict[str, Any]] | None) -> dict[str, Any] | N
 
 
 def positive_seconds(text: str) -> float:
-    """A finite number of seconds greater than zero."""
+    """A finite number of seconds greater than zero (the SDK's one rule for seconds)."""
     try:
-        value = float(text)
+        return check_seconds(float(text), "seconds")
     except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
-    return value
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds") from None
 
 
 def _int(text: str, low: int, high: int, what: str) -> int:
