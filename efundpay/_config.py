@@ -232,6 +232,12 @@ def normalize_base_url(url: str, *, source: str) -> str:
         )
     if parts.query or parts.fragment or url.endswith(("?", "#")):
         raise ConfigurationError(f"{source} must not contain a query (?...) or a fragment (#...)")
+    last = parts.path.rstrip("/").rsplit("/", 1)[-1].lower()
+    if last in ("v3", "v4"):
+        raise ConfigurationError(
+            f"{source} ends in /{last}, but the SDK appends /v3/... and /v4/... itself; "
+            f"give the host alone (drop the trailing /{last}), e.g. 'https://api.efundpay.com'"
+        )
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ConfigurationError(
             f"{source} uses plain http:// for a non-loopback host ({parts.hostname}); "

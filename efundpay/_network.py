@@ -29,9 +29,8 @@ from urllib.parse import unquote, urlsplit
 import attrs
 from yarl import URL
 
-from ._errors import ConfigurationError
 from ._seconds import check_seconds
-from ._secret import Secret, SecretHeaders
+from ._secret import Secret
 
 __all__ = ["Limits", "Proxy", "ProxyRoutes", "resolve_proxies", "tls_context"]
 
@@ -91,43 +90,41 @@ class Limits:
 
 @attrs.frozen
 class Proxy:
-    """An HTTP proxy: its URL without credentials, and the ``Proxy-Authorization`` header."""
+    """An HTTP proxy: its URL without credentials, and its ``Proxy-Authorization`` value."""
 
     url: URL
-    headers: SecretHeaders | None = attrs.field(default=None, repr=False)
+    authorization: Secret | None = attrs.field(default=None, repr=False)
 
     def __repr__(self) -> str:
-        shown = "" if self.headers is None else " (with credentials)"
+        shown = "" if self.authorization is None else " (with credentials)"
         return f"Proxy({str(self.url)!r}{shown})"
 
 
 def parse_proxy(value: str | Secret, *, source: str) -> Proxy:
-    """A :class:`Proxy` from a URL; ``ConfigurationError`` naming ``source`` if unusable.
+    """A :class:`Proxy` from a URL; ``ValueError`` naming ``source`` if unusable.
 
     No message repeats the URL: it may carry a password.
     """
     text = value.reveal() if isinstance(value, Secret) else value
     if not isinstance(text, str):
-        raise ConfigurationError(f"{source} must be a URL string, not {type(text).__name__}")
+        raise ValueError(f"{source} must be a URL string, not {type(text).__name__}")
     try:
         parts = urlsplit(text.strip())
         port = parts.port
     except ValueError:
-        raise ConfigurationError(f"{source} is not a valid URL (its host or port)") from None
+        raise ValueError(f"{source} is not a valid URL (its host or port)") from None
     if parts.scheme.lower() != "http" or not parts.hostname:
-        raise ConfigurationError(
+        raise ValueError(
             f"{source} must be an http:// proxy URL such as 'http://proxy.internal:3128' "
             "(https:// targets are tunnelled through it with CONNECT; https:// and socks "
             "proxies are not supported)"
         )
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     url = URL(f"http://{host}" + (f":{port}" if port is not None else ""))
-    headers = None
-    if parts.username is not None:
-        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
-        token = base64.b64encode(pair.encode()).decode("ascii")
-        headers = SecretHeaders({"Proxy-Authorization": f"Basic {token}"})
-    return Proxy(url, headers)
+    if parts.username is None:
+        return Proxy(url)
+    pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+    return Proxy(url, Secret("Basic " + base64.b64encode(pair).decode("ascii")))
 
 
 @attrs.frozen
@@ -192,7 +189,7 @@ def tls_context(
     if isinstance(verify, str):
         return _context_from(cafile=verify, capath=None, source="verify=")
     if verify is not True:
-        raise ConfigurationError(
+        raise ValueError(
             "verify must be True, a CA bundle path or an ssl.SSLContext; TLS checks stay on"
         )
     cafile = env.get(ENV_SSL_CERT_FILE) if trust_env else None
@@ -210,6 +207,6 @@ def _context_from(*, cafile: str | None, capath: str | None, source: str) -> ssl
     try:
         return ssl.create_default_context(cafile=cafile, capath=capath)
     except (OSError, ssl.SSLError) as exc:
-        raise ConfigurationError(
+        raise ValueError(
             f"{source} names CA certificates that cannot be loaded: {exc}"
         ) from None

@@ -35,7 +35,7 @@ from yarl import URL
 from ._config import Timeout
 from ._errors import ConfigurationError
 from ._network import Limits, Proxy, ProxyRoutes, resolve_proxies, tls_context
-from ._secret import CREDENTIAL_HEADERS, Secret
+from ._secret import CREDENTIAL_HEADERS, Secret, SecretHeaders
 from ._transport_errors import (
     ResponseTooLargeError,
     TransportClosedError,
@@ -351,15 +351,28 @@ class AiohttpTransport:
     async def _via_proxy(
         self, session: aiohttp.ClientSession, request: HTTPRequest, url: URL, proxy: Proxy
     ) -> aiohttp.ClientResponse:
+        headers: Mapping[str, str] = request.headers
+        proxy_headers = None
+        if proxy.authorization is not None:
+            # To the proxy alone: on the CONNECT of a tunnel, or on a plain-http request
+            # (which the proxy reads and forwards without it); aiohttp releases differ in
+            # which of these they would fill in themselves.  Held in SecretHeaders, whose
+            # repr masks it, like every other credential header.
+            if url.scheme == "https":
+                proxy_headers = SecretHeaders()
+                proxy_headers["Proxy-Authorization"] = proxy.authorization.reveal()
+            else:
+                headers = SecretHeaders(request.headers)
+                headers["Proxy-Authorization"] = proxy.authorization.reveal()
         return await session.request(
             request.method,
             url,
-            headers=request.headers,
+            headers=headers,
             data=request.content,
             timeout=self._client_timeout(request.timeout),
             allow_redirects=False,
             proxy=proxy.url,
-            proxy_headers=None if proxy.headers is None else dict(proxy.headers.items()),
+            proxy_headers=proxy_headers,
         )
 
     async def _wait_for_connection(
