@@ -139,9 +139,7 @@ class RecordingProxy:
         authority, _, path = target.removeprefix("http://").partition("/")
         host, _, port = authority.rpartition(":")
         body = await reader.readexactly(int(headers.get("content-length", "0")))
-        kept = {
-            k: v for k, v in headers.items() if k not in ("proxy-authorization", "connection")
-        }
+        kept = {k: v for k, v in headers.items() if k not in ("proxy-authorization", "connection")}
         kept["connection"] = "close"
         up_r, up_w = await asyncio.open_connection(host, int(port))
         request = f"{method} /{path} HTTP/1.1\r\n" + "".join(
