@@ -207,6 +207,4 @@ def _context_from(*, cafile: str | None, capath: str | None, source: str) -> ssl
     try:
         return ssl.create_default_context(cafile=cafile, capath=capath)
     except (OSError, ssl.SSLError) as exc:
-        raise ValueError(
-            f"{source} names CA certificates that cannot be loaded: {exc}"
-        ) from None
+        raise ValueError(f"{source} names CA certificates that cannot be loaded: {exc}") from None

@@ -169,7 +169,8 @@ async def test_an_https_target_is_tunnelled_with_connect(
     async with tls_front(fake, ca) as url, RecordingProxy() as proxy:
         monkeypatch.setenv("HTTPS_PROXY", proxy.url.replace("http://", "http://bob:pw%40x@"))
         monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # not the one for https
-        kwargs = {**fake.client_kwargs(), "base_url": url}
+        kwargs = fake.client_kwargs()
+        kwargs["base_url"] = url
         async with AsyncEFundPay(**kwargs, verify=trusting) as client:
             sub = await client.subscriptions.pause("sub_123")
 

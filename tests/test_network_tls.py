@@ -41,16 +41,19 @@ def no_ca_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
 
 
-async def _pause_over_tls(fake: FakeEFundPay, ca: trustme.CA, **kwargs: object) -> str:
-    async with (
-        tls_front(fake, ca) as url,
-        AsyncEFundPay(
-            **{**fake.client_kwargs(), "base_url": url},
-            retry=NO_WAIT,
-            **kwargs,  # type: ignore[arg-type]
-        ) as client,
-    ):
-        return (await client.subscriptions.pause("sub_123")).status
+async def _pause_over_tls(
+    fake: FakeEFundPay,
+    ca: trustme.CA,
+    *,
+    verify: bool | str | ssl.SSLContext = True,
+    trust_env: bool = True,
+) -> str:
+    async with tls_front(fake, ca) as url:
+        kwargs = fake.client_kwargs()
+        kwargs["base_url"] = url
+        client = AsyncEFundPay(**kwargs, retry=NO_WAIT, verify=verify, trust_env=trust_env)
+        async with client:
+            return (await client.subscriptions.pause("sub_123")).status
 
 
 async def test_ssl_cert_file_names_the_cas_to_trust(
@@ -127,8 +130,9 @@ def test_a_missing_ca_bundle_is_a_configuration_error(
 
 
 async def test_https_to_a_plain_http_server_hints_at_http(fake: FakeEFundPay) -> None:
-    kwargs = {**fake.client_kwargs(), "base_url": fake.url.replace("http://", "https://")}
-    async with AsyncEFundPay(**kwargs, retry=NO_WAIT) as client:  # type: ignore[arg-type]
+    kwargs = fake.client_kwargs()
+    kwargs["base_url"] = fake.url.replace("http://", "https://")
+    async with AsyncEFundPay(**kwargs, retry=NO_WAIT) as client:
         with pytest.raises(efundpay.APIConnectionError) as raised:
             await client.customers.toggle(fake.add_customer())
 
