@@ -185,6 +185,7 @@ class AiohttpTransport:
         self.max_response_bytes = max_response_bytes
         # Resolved once here, never per request: the proxy for each host, and the TLS context.
         self._proxies: ProxyRoutes = resolve_proxies(proxy, trust_env=trust_env, env=os.environ)
+        self._proxied = self._proxies.any  # checked per request: a plain attribute
         self._ssl: ssl.SSLContext | bool = (
             tls_context(verify, trust_env=trust_env, env=os.environ) or True
         )
@@ -204,7 +205,7 @@ class AiohttpTransport:
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("open" if self._session else "idle")
-        proxy = "" if not self._proxies.any else " proxied"
+        proxy = " proxied" if self._proxied else ""
         return f"<AiohttpTransport max_connections={self.max_connections}{proxy} {state}>"
 
     @property
@@ -321,7 +322,7 @@ class AiohttpTransport:
             await pool.acquire()  # a free slot: returns at once, no timer
         try:
             url = URL(request.url, encoded=True)
-            proxy = self._proxies.proxy_for(url) if self._proxies.any else None
+            proxy = self._proxies.proxy_for(url) if self._proxied else None
             # Awaited rather than entered with `async with`: the body is read whole, which
             # already hands the connection back; release() covers every other way out.
             if proxy is None:

@@ -20,15 +20,7 @@ from tests.network_servers import RecordingProxy, tls_front
 
 pytestmark = pytest.mark.anyio
 
-PROXY_VARS = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY")
-
-
-@pytest.fixture(autouse=True)
-def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test starts with no proxy variables, in either spelling."""
-    for name in PROXY_VARS:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
+# tests/conftest.py clears the proxy variables before each test.
 
 
 async def test_an_explicit_proxy_carries_calls_to_a_loopback_host(fake: FakeEFundPay) -> None:
