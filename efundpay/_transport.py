@@ -48,7 +48,6 @@ __all__ = [
     "AiohttpTransport",
     "HTTPRequest",
     "HTTPResponse",
-    "Limits",
     "MockTransport",
     "ResponseTooLargeError",
     "Transport",
