@@ -188,7 +188,9 @@ class AiohttpTransport:
         self._ssl: ssl.SSLContext | bool = (
             tls_context(verify, trust_env=trust_env, env=os.environ) or True
         )
-        self._pool: asyncio.Semaphore | None = None
+        # The pool's size: a slot per connection.  An asyncio.Semaphore binds to a loop only
+        # when first waited on, so it can be made here.
+        self._pool = asyncio.Semaphore(limits.max_connections)
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pid = os.getpid()
@@ -237,7 +239,6 @@ class AiohttpTransport:
             force_close=not limits.keepalive,
             ssl=self._ssl,
         )
-        self._pool = asyncio.Semaphore(limits.max_connections)
         # No skip_auto_headers: aiohttp adds its own User-Agent only to a request without
         # one (the client always sends the SDK's), and a skip list would cost a copy of the
         # headers on every request.
@@ -266,7 +267,8 @@ class AiohttpTransport:
             _FORK_ORPHANS.append((self._session, self._session.connector))
             self._session.detach()
         self._session = None
-        self._pool = None
+        # The parent's requests in flight hold slots that would never be given back here.
+        self._pool = asyncio.Semaphore(self.limits.max_connections)
         self._loop = None
         self._pid = os.getpid()
 
@@ -314,7 +316,6 @@ class AiohttpTransport:
 
     async def _send(self, session: aiohttp.ClientSession, request: HTTPRequest) -> HTTPResponse:
         pool = self._pool
-        assert pool is not None  # made with the session
         if pool.locked():
             request = await self._wait_for_connection(pool, request)
         else:
