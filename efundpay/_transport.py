@@ -392,6 +392,16 @@ class AiohttpTransport:
         try:
             async with asyncio.timeout(bound):
                 await pool.acquire()
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is None or task not in self._cut_off:
+                raise
+            # aclose() ended the wait: unlike a request in flight, this one never left.
+            task.uncancel()
+            raise TransportClosedError(
+                "the client was closed while the request waited for a connection; nothing was sent",
+                request_sent=False,
+            ) from None
         except TimeoutError:
             raise TransportTimeoutError(
                 f"timed out after {bound:g}s waiting for a free connection in the pool "

@@ -173,3 +173,30 @@ async def test_with_keepalive_one_connection_serves_calls_in_turn(server: Counti
         for _ in range(3):
             await client.subscriptions.pause(SUB)
     assert len(server.ports) == 1
+
+
+@pytest.mark.parametrize("server", [{"hold": True}], indirect=True)
+async def test_closing_the_client_ends_a_pool_wait_as_never_sent(server: CountingServer) -> None:
+    client = _client(server, limits=Limits(max_connections=1), max_retries=0)
+    errors: list[efundpay.APIConnectionError] = []
+
+    async def call() -> None:
+        try:
+            await client.customers.toggle("cus_1")
+        except efundpay.APIConnectionError as exc:
+            errors.append(exc)
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(call)  # holds the only connection, in flight at the server
+        while server.received == 0:  # noqa: ASYNC110 - the server offers no event to await
+            await anyio.sleep(0.01)
+        group.start_soon(call)  # waits for the pool
+        # In flight as far as the transport knows: nothing stands between that and the wait.
+        transport = client._transport
+        while len(transport._in_flight) < 2:  # type: ignore[attr-defined]  # noqa: ASYNC110
+            await anyio.sleep(0.01)
+        await client.aclose()
+
+    assert all(isinstance(e, efundpay.ClientClosedError) for e in errors), errors
+    assert sorted(e.request_sent for e in errors) == [False, True]
+    assert server.received == 1
