@@ -28,6 +28,7 @@ from ._errors import (
     WebhookVerificationError,
 )
 from ._headers import Headers
+from ._network import Limits
 from ._response import APIResponse
 from ._retry import RetryEvent, RetryPolicy
 from ._sync import EFundPay
@@ -88,6 +89,7 @@ __all__ = [
     "HTTPResponse",
     "Headers",
     "InternalServerError",
+    "Limits",
     "MockTransport",
     "NotFoundError",
     "NotGiven",

@@ -10,6 +10,7 @@ import os
 import platform
 import warnings
 import weakref
+from ssl import SSLContext
 from types import TracebackType
 from typing import Final, Literal, Self, TypeVar
 
@@ -28,14 +29,12 @@ from ._errors import (
 )
 from ._instrumentation import active as active_instrumentation
 from ._logging import configure_from_env
+from ._network import Limits
 from ._pipeline import run_call
 from ._request import APIRequest, CallOptions
 from ._retry import RetryPolicy
 from ._secret import Secret
-from ._transport import (
-    AiohttpTransport,
-    Transport,
-)
+from ._transport import AiohttpTransport, Transport, network_transport
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 from .auth import Auth, BearerAuth
@@ -113,7 +112,16 @@ class AsyncEFundPay:
         deadline: seconds for the whole call, all attempts and waits included; default none
             (each attempt is still bounded by ``timeout``).
         retry: a :class:`RetryPolicy` for backoff caps and an ``on_retry`` hook.
-        transport: how requests are sent; default an :class:`AiohttpTransport`.
+        transport: how requests are sent; default an :class:`AiohttpTransport` made with
+            ``limits``, ``proxy``, ``trust_env`` and ``verify``.
+        limits: the connection pool, a :class:`Limits`; default 100 connections, idle ones
+            kept 15 s.  Calls beyond it wait for a free one (``Timeout(pool=...)``).
+        proxy: an ``http://`` proxy for every request (loopback hosts included), e.g.
+            ``"http://user:pass@proxy.internal:3128"``; its credentials are never shown.
+        trust_env: without ``proxy``, honour ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY``
+            and ``NO_PROXY``, and ``SSL_CERT_FILE``/``SSL_CERT_DIR``; default ``True``.
+        verify: ``True`` (the system's CAs), a CA bundle path, or an
+            :class:`ssl.SSLContext`; TLS verification cannot be switched off.
 
     Every problem with these raises :class:`ConfigurationError` here, before any I/O.
 
@@ -146,6 +154,10 @@ class AsyncEFundPay:
         v3_auth: Auth | None = None,
         v3_base_url: str | None = None,
         v3_route: Literal["recurring-payment", "customer-status"] | None = None,
+        limits: Limits | None = None,
+        proxy: str | Secret | None = None,
+        trust_env: bool = True,
+        verify: bool | str | SSLContext = True,
     ) -> None:
         if isinstance(api_key, str):
             api_key = Secret(api_key)  # from here on no frame holds the key as plain text
@@ -166,8 +178,18 @@ class AsyncEFundPay:
         )
         if transport is not None and not isinstance(transport, Transport):
             raise ConfigurationError("transport must implement handle_request() and aclose()")
+        opened_here = transport is None
+        if transport is None:
+            transport = network_transport(
+                limits=limits, proxy=proxy, trust_env=trust_env, verify=verify
+            )
+        elif limits is not None or proxy is not None or verify is not True:
+            raise ConfigurationError(
+                "limits=, proxy= and verify= configure the default transport; with "
+                "transport=..., set them on that transport"
+            )
         configure_from_env()
-        pool = _Pool(transport or AiohttpTransport(), opened_here=transport is None)
+        pool = _Pool(transport, opened_here=opened_here)
         self._setup(config, pool, owns_transport=True)
 
     def _setup(self, config: ClientConfig, pool: _Pool, *, owns_transport: bool) -> None:

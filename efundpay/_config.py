@@ -21,6 +21,7 @@ import attrs
 
 from ._errors import ConfigurationError
 from ._retry import RetryPolicy
+from ._seconds import check_seconds, optional_positive_seconds
 from ._secret import Secret
 from ._tokens import is_header_token, shown
 from ._types import NOT_GIVEN, NotGiven
@@ -73,19 +74,10 @@ _HOSTS: Final = {
 }
 
 
-def _check_seconds(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{attribute.name} must be a number of seconds, not {value!r}")
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{attribute.name} must be a positive, finite number of seconds")
-
-
 def _check_total(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is None:
         raise ValueError("total must be a number of seconds: every attempt needs a bound")
-    _check_seconds(instance, attribute, value)
+    check_seconds(value, attribute.name)
 
 
 @attrs.frozen
@@ -93,19 +85,27 @@ class Timeout:
     """Time limits for one attempt of a call.
 
     ``total`` bounds the whole attempt (connecting, sending, waiting, reading) and is always
-    in force, so no attempt can hang.  ``connect`` bounds getting a connection (from the pool
-    or a new one); when it runs out, nothing was sent.  ``read`` optionally bounds each wait
-    for data from the server.
+    in force, so no attempt can hang.  ``connect`` bounds opening a connection (through a
+    proxy and TLS included); when it runs out, nothing was sent.  ``read`` optionally bounds
+    each wait for data from the server.
+
+    ``pool`` bounds the wait for a free connection when every one of the pool's
+    ``Limits(max_connections=...)`` is in use.  That wait comes before the attempt and uses
+    none of ``connect`` or ``total``; when it runs out nothing was sent, so the call may be
+    retried (a toggle too).  The default ``None`` waits as long as it takes, within the
+    call's ``deadline`` if it has one: every connection in use is itself freed within its
+    own attempt's ``total``, so the wait always ends.
 
     A plain number ``n`` given where a timeout is expected means ``Timeout(total=n)``.
 
     >>> Timeout(total=10, connect=2)
-    Timeout(total=10, connect=2, read=None)
+    Timeout(total=10, connect=2, read=None, pool=None)
     """
 
     total: float = attrs.field(default=30.0, validator=_check_total)
-    connect: float | None = attrs.field(default=10.0, validator=_check_seconds)
-    read: float | None = attrs.field(default=None, validator=_check_seconds)
+    connect: float | None = attrs.field(default=10.0, validator=optional_positive_seconds)
+    read: float | None = attrs.field(default=None, validator=optional_positive_seconds)
+    pool: float | None = attrs.field(default=None, validator=optional_positive_seconds)
 
     @classmethod
     def coerce(cls, value: Timeout | float) -> Timeout:
@@ -197,14 +197,14 @@ def _not_a_header_value(keyword: str, env_var: str) -> ConfigurationError:
 def _check_deadline(deadline: float | None) -> float | None:
     if deadline is None:
         return None
-    if isinstance(deadline, bool) or not isinstance(deadline, int | float):
-        raise ConfigurationError(f"deadline must be a number of seconds, not {deadline!r}")
-    if not (math.isfinite(deadline) and deadline > 0):
-        raise ConfigurationError("deadline must be a positive, finite number of seconds")
-    return float(deadline)
+    try:
+        return check_seconds(deadline, "deadline")
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(str(exc)) from None
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine: ``localhost``, ``*.localhost``, 127.0.0.0/8, ``::1``."""
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
@@ -249,7 +249,13 @@ def normalize_base_url(url: str, *, source: str) -> str:
         )
     if parts.query or parts.fragment or url.endswith(("?", "#")):
         raise ConfigurationError(f"{source} must not contain a query (?...) or a fragment (#...)")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    last = parts.path.rstrip("/").rsplit("/", 1)[-1].lower()
+    if last in ("v3", "v4"):
+        raise ConfigurationError(
+            f"{source} ends in /{last}, but the SDK appends /v3/... and /v4/... itself; "
+            f"give the host alone (drop the trailing /{last}), e.g. 'https://api.efundpay.com'"
+        )
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ConfigurationError(
             f"{source} uses plain http:// for a non-loopback host ({parts.hostname}); "
             "API keys and card data must travel over https://"

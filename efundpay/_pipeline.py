@@ -131,7 +131,7 @@ async def run_call(
         )
         result = await _attempt(
             request, auth_request, attempt, config=config, transport=transport, auth=auth,
-            secrets=secrets, call_started=call_started,
+            secrets=secrets, call_started=call_started, deadline_at=deadline_at,
         )  # fmt: skip
         if not isinstance(result, _Failed):
             return result
@@ -193,6 +193,7 @@ async def _attempt(
     auth: Auth,
     secrets: Secrets,
     call_started: float,
+    deadline_at: float | None = None,
 ) -> T | _Failed:
     """One attempt: its credentials, the request, and the answer read; or how it failed.
 
@@ -208,7 +209,8 @@ async def _attempt(
     started = time.perf_counter()
     try:
         response = await _send(
-            transport, HTTPRequest(request.method, url, auth_request.headers, content, timeout)
+            transport,
+            HTTPRequest(request.method, url, auth_request.headers, content, timeout, deadline_at),
         )
     except (TransportError, TimeoutError) as exc:
         # A bare TimeoutError is the backstop of _send, or a transport's own asyncio or

@@ -39,6 +39,7 @@ from ._errors import (
     ClientClosedError,
     RateLimitError,
 )
+from ._seconds import non_negative_seconds
 
 __all__ = [
     "HOOKS_MAY_BLOCK",
@@ -120,15 +121,6 @@ def _non_negative_int(instance: object, attribute: attrs.Attribute[int], value: 
         raise ValueError(f"{attribute.name} must be 0 or more, not {value}")
 
 
-def _non_negative_seconds(
-    instance: object, attribute: attrs.Attribute[float], value: object
-) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{attribute.name} must be a number of seconds, not {value!r}")
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"{attribute.name} must be a finite number of seconds >= 0")
-
-
 def _full_jitter(ceiling: float) -> float:
     return random.uniform(0.0, ceiling)  # noqa: S311 - jitter, not cryptography
 
@@ -152,9 +144,9 @@ class RetryPolicy:
     """
 
     max_retries: int = attrs.field(default=2, validator=_non_negative_int)
-    initial_backoff: float = attrs.field(default=0.5, validator=_non_negative_seconds)
-    max_backoff: float = attrs.field(default=8.0, validator=_non_negative_seconds)
-    max_retry_after: float = attrs.field(default=60.0, validator=_non_negative_seconds)
+    initial_backoff: float = attrs.field(default=0.5, validator=non_negative_seconds)
+    max_backoff: float = attrs.field(default=8.0, validator=non_negative_seconds)
+    max_retry_after: float = attrs.field(default=60.0, validator=non_negative_seconds)
     on_retry: Callable[[RetryEvent], None] | None = attrs.field(default=None, eq=False)
     jitter: Callable[[float], float] = attrs.field(default=_full_jitter, eq=False, repr=False)
 

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from ssl import SSLContext
 from types import TracebackType
 from typing import Any, Literal, Self
 
 from ._client import AsyncEFundPay
 from ._config import Environment, Timeout
+from ._network import Limits
 from ._retry import RetryPolicy
 from ._runner import Runner
 from ._secret import Secret
@@ -68,7 +70,16 @@ class EFundPay:
         deadline: seconds for the whole call, all attempts and waits included; default none
             (each attempt is still bounded by ``timeout``).
         retry: a :class:`RetryPolicy` for backoff caps and an ``on_retry`` hook.
-        transport: how requests are sent; default an :class:`AiohttpTransport`.
+        transport: how requests are sent; default an :class:`AiohttpTransport` made with
+            ``limits``, ``proxy``, ``trust_env`` and ``verify``.
+        limits: the connection pool, a :class:`Limits`; default 100 connections, idle ones
+            kept 15 s.  Calls beyond it wait for a free one (``Timeout(pool=...)``).
+        proxy: an ``http://`` proxy for every request (loopback hosts included), e.g.
+            ``"http://user:pass@proxy.internal:3128"``; its credentials are never shown.
+        trust_env: without ``proxy``, honour ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY``
+            and ``NO_PROXY``, and ``SSL_CERT_FILE``/``SSL_CERT_DIR``; default ``True``.
+        verify: ``True`` (the system's CAs), a CA bundle path, or an
+            :class:`ssl.SSLContext`; TLS verification cannot be switched off.
 
     Every problem with these raises :class:`ConfigurationError` here, before any I/O.
 
@@ -111,6 +122,10 @@ class EFundPay:
         v3_auth: Auth | None = None,
         v3_base_url: str | None = None,
         v3_route: Literal["recurring-payment", "customer-status"] | None = None,
+        limits: Limits | None = None,
+        proxy: str | Secret | None = None,
+        trust_env: bool = True,
+        verify: bool | str | SSLContext = True,
     ) -> None:
         wrapped = AsyncEFundPay(
             api_key=api_key,
@@ -126,6 +141,10 @@ class EFundPay:
             v3_auth=v3_auth,
             v3_base_url=v3_base_url,
             v3_route=v3_route,
+            limits=limits,
+            proxy=proxy,
+            trust_env=trust_env,
+            verify=verify,
         )
         self._bind(wrapped, Runner(wrapped.aclose), owner=True)
 

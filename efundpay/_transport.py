@@ -24,6 +24,7 @@ import json
 import math
 import os
 import ssl
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
@@ -33,7 +34,9 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from ._config import Timeout
-from ._secret import CREDENTIAL_HEADERS
+from ._errors import ConfigurationError
+from ._network import Limits, Proxy, ProxyRoutes, resolve_proxies, tls_context
+from ._secret import CREDENTIAL_HEADERS, Secret, SecretHeaders
 from ._transport_errors import (
     ResponseTooLargeError,
     TransportClosedError,
@@ -86,6 +89,9 @@ class HTTPRequest:
     # A body may carry a credential (a refresh-token grant): a repr shows its size only.
     content: bytes | None = attrs.field(repr=lambda c: "None" if c is None else _content_repr(c))
     timeout: Timeout
+    #: When the whole call must end (``time.monotonic()``), or ``None``: bounds the wait
+    #: for a pooled connection, and the attempt after it.
+    deadline_at: float | None = None
 
     def json(self) -> Any:
         """The body decoded as JSON, or ``None`` without a body."""
@@ -135,32 +141,57 @@ class AiohttpTransport:
     of hanging.  After ``os.fork()`` the child starts a fresh pool and leaves the parent's
     sockets alone.
 
+    A request beyond the pool's ``max_connections`` waits for a free connection.  That wait
+    is bounded by ``Timeout(pool=...)`` (and the call's deadline) alone: it does not use up
+    the attempt's ``connect`` or ``total``, and when it runs out nothing was sent.
+
     Args:
-        max_connections: size of the connection pool (concurrent requests beyond it wait).
-        keepalive_timeout: seconds an idle pooled connection is kept.
-        verify: ``True`` (verify TLS against the system store), or an
-            :class:`ssl.SSLContext`.  There is deliberately no way to switch verification off.
+        limits: the pool's size and keep-alive, a :class:`~efundpay.Limits`.
+        proxy: an ``http://`` proxy URL for every request (loopback hosts included); it may
+            carry credentials, which are never shown.
+        trust_env: without ``proxy``, honour ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY``
+            and ``NO_PROXY``; and ``SSL_CERT_FILE``/``SSL_CERT_DIR`` for the trusted CAs.
+        verify: ``True`` (verify TLS against the system store, or ``SSL_CERT_FILE``), the
+            path of a CA bundle, or an :class:`ssl.SSLContext`.  There is deliberately no
+            way to switch verification off.
         max_response_bytes: larger response bodies are refused.
+        max_connections: shorthand for ``limits=Limits(max_connections=...)``.
+        keepalive_timeout: shorthand for ``limits=Limits(keepalive_expiry=...)``.
     """
 
     def __init__(
         self,
         *,
-        max_connections: int = 100,
-        keepalive_timeout: float = 15.0,
-        verify: bool | ssl.SSLContext = True,
+        limits: Limits | None = None,
+        proxy: str | Secret | None = None,
+        trust_env: bool = True,
+        verify: bool | str | ssl.SSLContext = True,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_connections: int | None = None,
+        keepalive_timeout: float | None = None,
     ) -> None:
-        if isinstance(max_connections, bool) or not isinstance(max_connections, int):
-            raise TypeError("max_connections must be an int")
-        if max_connections < 1:
-            raise ValueError("max_connections must be at least 1")
-        if verify is not True and not isinstance(verify, ssl.SSLContext):
-            raise ValueError("verify must be True or an ssl.SSLContext; TLS checks stay on")
-        self.max_connections = max_connections
+        if limits is None:
+            limits = Limits()
+            if max_connections is not None:
+                limits = attrs.evolve(limits, max_connections=max_connections)
+            if keepalive_timeout is not None:
+                limits = attrs.evolve(limits, keepalive_expiry=keepalive_timeout)
+        elif max_connections is not None or keepalive_timeout is not None:
+            raise ValueError("pass limits= or max_connections=/keepalive_timeout=, not both")
+        if not isinstance(limits, Limits):
+            raise TypeError(f"limits must be an efundpay.Limits, not {type(limits).__name__}")
+        self.limits = limits
+        self.max_connections = limits.max_connections
         self.max_response_bytes = max_response_bytes
-        self._keepalive_timeout = keepalive_timeout
-        self._verify = verify
+        # Resolved once here, never per request: the proxy for each host, and the TLS context.
+        self._proxies: ProxyRoutes = resolve_proxies(proxy, trust_env=trust_env, env=os.environ)
+        self._proxied = self._proxies.any  # checked per request: a plain attribute
+        self._ssl: ssl.SSLContext | bool = (
+            tls_context(verify, trust_env=trust_env, env=os.environ) or True
+        )
+        # The pool's size: a slot per connection.  An asyncio.Semaphore binds to a loop only
+        # when first waited on, so it can be made here.
+        self._pool = asyncio.Semaphore(limits.max_connections)
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pid = os.getpid()
@@ -176,7 +207,13 @@ class AiohttpTransport:
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("open" if self._session else "idle")
-        return f"<AiohttpTransport max_connections={self.max_connections} {state}>"
+        proxy = " proxied" if self._proxied else ""
+        return f"<AiohttpTransport max_connections={self.max_connections}{proxy} {state}>"
+
+    @property
+    def proxies(self) -> ProxyRoutes:
+        """The proxy routes resolved when the transport was made (credentials masked)."""
+        return self._proxies
 
     def _open_session(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
@@ -193,11 +230,15 @@ class AiohttpTransport:
             return self._session
         if self._closed:
             raise TransportClosedError("the client is closed; create a new one", request_sent=False)
+        limits = self.limits
+        # The pool's size is kept by self._pool, whose wait has a bound of its own; aiohttp's
+        # own limit would make callers wait inside its connect timeout instead.
         connector = aiohttp.TCPConnector(
-            limit=self.max_connections,
+            limit=0,
             limit_per_host=0,
-            keepalive_timeout=self._keepalive_timeout,
-            ssl=self._verify if isinstance(self._verify, ssl.SSLContext) else True,
+            keepalive_timeout=limits.keepalive_expiry if limits.keepalive else None,
+            force_close=not limits.keepalive,
+            ssl=self._ssl,
         )
         # No skip_auto_headers: aiohttp adds its own User-Agent only to a request without
         # one (the client always sends the SDK's), and a skip list would cost a copy of the
@@ -210,6 +251,9 @@ class AiohttpTransport:
             cookie_jar=aiohttp.DummyCookieJar(),
             auto_decompress=True,
             raise_for_status=False,
+            # Proxies and CA bundles are resolved by this transport, once: aiohttp's own
+            # reading of the environment (and of ~/.netrc) stays off.
+            trust_env=False,
         )
         self._loop = loop
         return self._session
@@ -224,6 +268,8 @@ class AiohttpTransport:
             _FORK_ORPHANS.append((self._session, self._session.connector))
             self._session.detach()
         self._session = None
+        # The parent's requests in flight hold slots that would never be given back here.
+        self._pool = asyncio.Semaphore(self.limits.max_connections)
         self._loop = None
         self._pid = os.getpid()
 
@@ -270,17 +316,27 @@ class AiohttpTransport:
             self._cut_off.discard(task)
 
     async def _send(self, session: aiohttp.ClientSession, request: HTTPRequest) -> HTTPResponse:
+        pool = self._pool
+        if pool.locked():
+            request = await self._wait_for_connection(pool, request)
+        else:
+            await pool.acquire()  # a free slot: returns at once, no timer
         try:
+            url = URL(request.url, encoded=True)
+            proxy = self._proxies.proxy_for(url) if self._proxied else None
             # Awaited rather than entered with `async with`: the body is read whole, which
             # already hands the connection back; release() covers every other way out.
-            response = await session.request(
-                request.method,
-                URL(request.url, encoded=True),
-                headers=request.headers,
-                data=request.content,
-                timeout=self._client_timeout(request.timeout),
-                allow_redirects=False,
-            )
+            if proxy is None:
+                response = await session.request(
+                    request.method,
+                    url,
+                    headers=request.headers,
+                    data=request.content,
+                    timeout=self._client_timeout(request.timeout),
+                    allow_redirects=False,
+                )
+            else:
+                response = await self._via_proxy(session, request, url, proxy)
             try:
                 content = await self._read_body(response)
             finally:
@@ -291,6 +347,82 @@ class AiohttpTransport:
         except Exception as exc:
             # Mapped by one function that knows every aiohttp release the SDK accepts.
             raise from_aiohttp(exc, request.timeout) from exc
+        finally:
+            pool.release()
+
+    async def _via_proxy(
+        self, session: aiohttp.ClientSession, request: HTTPRequest, url: URL, proxy: Proxy
+    ) -> aiohttp.ClientResponse:
+        headers: Mapping[str, str] = request.headers
+        proxy_headers = None
+        if proxy.authorization is not None:
+            # To the proxy alone: on the CONNECT of a tunnel, or on a plain-http request
+            # (which the proxy reads and forwards without it); aiohttp releases differ in
+            # which of these they would fill in themselves.  Held in SecretHeaders, whose
+            # repr masks it, like every other credential header.
+            if url.scheme == "https":
+                proxy_headers = SecretHeaders()
+                proxy_headers["Proxy-Authorization"] = proxy.authorization.reveal()
+            else:
+                headers = SecretHeaders(request.headers)
+                headers["Proxy-Authorization"] = proxy.authorization.reveal()
+        return await session.request(
+            request.method,
+            url,
+            headers=headers,
+            data=request.content,
+            timeout=self._client_timeout(request.timeout),
+            allow_redirects=False,
+            proxy=proxy.url,
+            proxy_headers=proxy_headers,
+        )
+
+    async def _wait_for_connection(
+        self, pool: asyncio.Semaphore, request: HTTPRequest
+    ) -> HTTPRequest:
+        """Wait for a free connection; the request, its timeout shortened by a deadline.
+
+        The wait is bounded by ``Timeout.pool`` and the call's deadline, and by nothing
+        else: it is not part of the attempt, so it does not use up ``connect`` or ``total``.
+        """
+        bound = request.timeout.pool
+        deadline_at = request.deadline_at
+        if deadline_at is not None:
+            left = deadline_at - time.monotonic()
+            bound = left if bound is None else min(bound, left)
+        try:
+            async with asyncio.timeout(bound):
+                await pool.acquire()
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is None or task not in self._cut_off:
+                raise
+            # aclose() ended the wait: unlike a request in flight, this one never left.
+            task.uncancel()
+            raise TransportClosedError(
+                "the client was closed while the request waited for a connection; nothing was sent",
+                request_sent=False,
+            ) from None
+        except TimeoutError:
+            raise TransportTimeoutError(
+                f"timed out after {bound:g}s waiting for a free connection in the pool "
+                f"(all {self.max_connections} in use; see Limits(max_connections=...) and "
+                "Timeout(pool=...)); nothing was sent",
+                request_sent=False,
+            ) from None
+        if deadline_at is None:
+            return request
+        left = deadline_at - time.monotonic()
+        if left >= request.timeout.total:
+            return request
+        # What is left of the deadline after the wait now bounds the attempt.
+        timeout = request.timeout
+        shortened = attrs.evolve(
+            timeout,
+            total=max(left, 0.001),
+            connect=None if timeout.connect is None else min(timeout.connect, max(left, 0.001)),
+        )
+        return attrs.evolve(request, timeout=shortened)
 
     async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
         limit = self.max_response_bytes
@@ -357,6 +489,22 @@ def _close_on_loop(session: aiohttp.ClientSession) -> None:
     task = asyncio.ensure_future(session.close())
     _ABANDONED.add(task)
     task.add_done_callback(_ABANDONED.discard)
+
+
+def network_transport(
+    *,
+    limits: Limits | None,
+    proxy: str | Secret | None,
+    trust_env: bool,
+    verify: bool | str | ssl.SSLContext,
+) -> AiohttpTransport:
+    """The client's default transport; a bad setting is a :class:`ConfigurationError`."""
+    if not isinstance(trust_env, bool):
+        raise ConfigurationError(f"trust_env must be True or False, not {trust_env!r}")
+    try:
+        return AiohttpTransport(limits=limits, proxy=proxy, trust_env=trust_env, verify=verify)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(str(exc)) from None
 
 
 # Sessions inherited across fork(): kept referenced so their finalizers never run here.

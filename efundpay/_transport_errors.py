@@ -9,6 +9,7 @@ accepts (``aiohttp>=3.10``): an attribute one release has, another lacks.
 from __future__ import annotations
 
 import traceback
+from typing import Final
 
 import aiohttp
 
@@ -91,6 +92,30 @@ def _connect_failure(exc: aiohttp.ClientConnectorError) -> str:
     return _describe(exc)
 
 
+# What OpenSSL says when the server answers a TLS handshake in plain HTTP: "wrong version
+# number" up to OpenSSL 3.1, "record layer failure" from 3.2 on; "packet length too long"
+# and "http request" on some builds.
+_PLAIN_HTTP_SIGNS: Final = (
+    "wrong_version_number",
+    "wrong version number",
+    "record layer failure",
+    "record_layer_failure",
+    "packet length too long",
+    "http_request",
+)
+
+
+def _plain_http_hint(failure: str) -> str:
+    """A hint when a TLS handshake met a plain-HTTP server (``https://`` to a local fake)."""
+    lowered = failure.lower()
+    if any(sign in lowered for sign in _PLAIN_HTTP_SIGNS):
+        return (
+            " (is the server plain http? use http:// for a local fake, e.g. "
+            "base_url='http://127.0.0.1:8080')"
+        )
+    return ""
+
+
 def _describe(exc: BaseException) -> str:
     """``Type: message`` of any exception, even one whose ``__str__`` fails."""
     try:
@@ -122,7 +147,10 @@ def from_aiohttp(exc: Exception, timeout: Timeout) -> TransportError:
         )
     if isinstance(exc, aiohttp.ClientConnectorError):
         # Refused, DNS failure, TLS handshake failure: the request never left.
-        return TransportError(f"cannot connect: {_connect_failure(exc)}", request_sent=False)
+        failure = _connect_failure(exc)
+        return TransportError(
+            f"cannot connect: {failure}{_plain_http_hint(failure)}", request_sent=False
+        )
     return TransportError(
         f"connection failed after the request was sent: {_describe(exc)}", request_sent=True
     )

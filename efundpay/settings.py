@@ -15,8 +15,10 @@ Names: ``ENV_API_KEY`` (``EFUNDPAY_API_KEY``), ``ENV_MERCHANT_ACCOUNT_ID``,
 ``ENV_ENVIRONMENT``, ``ENV_BASE_URL``, ``ENV_V3_BASE_URL``, ``ENV_V3_ROUTE`` (one of
 :data:`V3_ROUTES`), ``ENV_JWT_KEY_ID``, ``ENV_PRIVATE_KEY_FILE``, ``ENV_PRIVATE_KEY``,
 ``ENV_V3_CLIENT_ID``, ``ENV_V3_CLIENT_SECRET``, ``ENV_V3_PRIVATE_KEY_FILE``,
-``ENV_V3_PRIVATE_KEY``, ``ENV_V3_TOKEN_URL``.  :class:`Secret` holds a credential so that no
-``repr``, log line or traceback shows it; every keyword that takes a credential accepts one.
+``ENV_V3_PRIVATE_KEY``, ``ENV_V3_TOKEN_URL``.  :func:`is_loopback` is the rule for the
+hosts that may be reached over plain ``http://`` (a local fake).  :class:`Secret` holds a
+credential so that no ``repr``, log line or traceback shows it; every keyword that takes a
+credential accepts one.
 """
 
 from ._config import (
@@ -36,6 +38,7 @@ from ._config import (
     ENV_V3_TOKEN_URL,
     V3_ROUTES,
     auth_from_env,
+    is_loopback,
     v3_auth_from_env,
 )
 from ._secret import Secret
@@ -58,5 +61,6 @@ __all__ = [
     "V3_ROUTES",
     "Secret",
     "auth_from_env",
+    "is_loopback",
     "v3_auth_from_env",
 ]

@@ -55,14 +55,14 @@ async def test_the_deadline_ends_a_call_in_time_across_attempts(fake: FakeEFundP
     assert len(fake.subscription(SUB).history) == 1
 
 
-async def test_a_connect_timeout_means_never_sent_so_a_toggle_is_retried(
+async def test_a_pool_wait_that_runs_out_means_never_sent_so_a_toggle_is_retried(
     fake: FakeEFundPay,
 ) -> None:
     # One pooled connection, held by a slow call: every toggle attempt times out waiting for
     # a connection, so it provably never left the process.
     fake.delay_next(10.0, operation=STATUS)
     transport = AiohttpTransport(max_connections=1)
-    timeout = Timeout(total=5, connect=0.1)
+    timeout = Timeout(total=5, connect=0.1, pool=0.1)
     async with (
         AsyncEFundPay(**fake.client_kwargs(), transport=transport, retry=NO_WAIT) as client,
         anyio.create_task_group() as tasks,
@@ -74,6 +74,7 @@ async def test_a_connect_timeout_means_never_sent_so_a_toggle_is_retried(
             await client.with_options(timeout=timeout).customers.toggle(CUS)
         tasks.cancel_scope.cancel()
 
+    assert "waiting for a free connection in the pool" in str(raised.value)
     assert raised.value.request_sent is False
     assert raised.value.outcome_unknown is False
     assert raised.value.attempts == 3, "retried: nothing can have been applied"

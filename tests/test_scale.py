@@ -18,8 +18,9 @@ from collections.abc import Iterator
 import anyio
 import pytest
 
+from benchmarks.overload import attempts_counted, run_overload, slow_server
 from benchmarks.stub_server import SUBSCRIPTION_ID, running_stub_server
-from efundpay import AiohttpTransport, AsyncEFundPay
+from efundpay import AiohttpTransport, AsyncEFundPay, Limits, Timeout
 from tests.helpers import API_KEY, MERCHANT
 
 pytestmark = pytest.mark.anyio
@@ -102,3 +103,31 @@ async def test_ten_thousand_calls_at_256_concurrent_keep_memory_flat_and_sockets
     )
     assert load.peak_fds > fds_before + POOL_SIZE // 2, "the pool was not used: nothing measured"
     assert _open_fds() <= fds_before + SPARE_FDS, "closing the client left sockets open"
+
+
+# -- overload: many more callers than connections, against a slow server ---------------------
+
+OVERLOAD_CALLS = 2_000
+OVERLOAD_POOL = 40
+SERVER_DELAY = 0.2
+
+
+async def test_two_thousand_calls_through_a_pool_of_forty_all_succeed_with_one_attempt_each() -> (
+    None
+):
+    # The last callers wait about 10 s for a connection: twice the attempt's total and five
+    # times its connect bound.  Neither may count that wait, and nothing is retried, so the
+    # server receives exactly one request per call.  (``python -m benchmarks.overload`` runs
+    # the full 10,000 calls through the default pool of 100.)
+    with slow_server(SERVER_DELAY) as url:
+        result = await run_overload(
+            url,
+            calls=OVERLOAD_CALLS,
+            limits=Limits(max_connections=OVERLOAD_POOL),
+            attempt=Timeout(total=5, connect=2),
+        )
+        attempts = await attempts_counted(url)
+
+    assert result.failures == []
+    assert result.successes == OVERLOAD_CALLS
+    assert attempts == OVERLOAD_CALLS, "a pool wait was counted as an attempt and retried"

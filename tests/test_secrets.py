@@ -27,6 +27,7 @@ from efundpay import (
 )
 from efundpay.testing import FakeEFundPay
 from tests.helpers import NO_WAIT
+from tests.network_servers import tls_front
 
 pytestmark = pytest.mark.anyio
 
@@ -189,44 +190,6 @@ def test_plain_http_is_refused_for_anything_but_loopback(
 
 
 # -- TLS ---------------------------------------------------------------------------------------
-
-
-@contextlib.asynccontextmanager
-async def tls_front(fake: FakeEFundPay, ca: trustme.CA) -> AsyncIterator[str]:
-    """An ``https://`` URL for ``fake``: TLS terminated with a certificate from ``ca``."""
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(server_context)
-    tasks: set[asyncio.Task[None]] = set()
-
-    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        # Closed however the relay ends: cancelled too, when the client (older aiohttp
-        # releases among them) leaves its connection open until the fixture tears down.
-        try:
-            with contextlib.suppress(ConnectionError):
-                while data := await reader.read(65536):
-                    writer.write(data)
-                    await writer.drain()
-        finally:
-            writer.close()
-
-    async def relay(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        fake_r, fake_w = await asyncio.open_connection("127.0.0.1", fake.port)
-        await asyncio.gather(pipe(client_r, fake_w), pipe(fake_r, client_w))
-
-    def track(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.ensure_future(relay(reader, writer))
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-
-    server = await asyncio.start_server(track, "127.0.0.1", 0, ssl=server_context)
-    try:
-        yield f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-    finally:
-        server.close()
-        for task in list(tasks):
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await server.wait_closed()
 
 
 async def test_tls_is_verified_by_default_so_a_self_signed_server_is_refused(

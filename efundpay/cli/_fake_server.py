@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ipaddress
 import signal
 import threading
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import ConfigurationError
-from ..settings import ENV_API_KEY, ENV_BASE_URL, ENV_MERCHANT_ACCOUNT_ID
+from ..settings import ENV_API_KEY, ENV_BASE_URL, ENV_MERCHANT_ACCOUNT_ID, is_loopback
 from ..testing import FakeEFundPay, StrictAuth
 from ..testing._seed import read_seed_file
 from ._exit import ExitCode
@@ -44,13 +43,6 @@ def _stop_on_sigterm(fake: FakeEFundPay) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 _LISTED = 6  # ids shown in text mode; --json lists them all
@@ -132,7 +124,7 @@ def run_fake_server(args: argparse.Namespace, out: Output) -> ExitCode:
     if args.delay is not None:
         # Every request, applied first: a client that gives up has still changed state.
         fake.random_faults(1.0, kinds=("delay",), delay=args.delay)
-    if not _is_loopback(args.host):
+    if not is_loopback(args.host):
         out.note(
             f"efundpay: warning: listening on {args.host}: anyone who can reach it can use "
             "this fake; clients elsewhere need https, which the fake does not serve"

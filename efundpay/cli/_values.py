@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+
+from .. import Timeout
 
 __all__ = [
     "aware_datetime",
@@ -71,14 +72,12 @@ def merge_metadata(items: Sequence[dict[str, Any]] | None) -> dict[str, Any] | N
 
 
 def positive_seconds(text: str) -> float:
-    """A finite number of seconds greater than zero."""
+    """A finite number of seconds greater than zero: the SDK's one rule for seconds, as
+    :class:`efundpay.Timeout` applies it."""
     try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
-    return value
+        return Timeout(total=float(text)).total
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds") from None
 
 
 def _int(text: str, low: int, high: int, what: str) -> int:
