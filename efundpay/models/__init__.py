@@ -1,7 +1,13 @@
 """The SDK's data models: frozen attrs classes with snake_case attributes.
 
-They know nothing of HTTP or of the wire format; :mod:`efundpay._convert` fills them.
+They know nothing of HTTP or of the wire format; :mod:`efundpay._convert` fills them (and
+writes them back, for :meth:`Model.to_dict`).  Every model is a :class:`Model`.
 """
+
+import attrs
+
+from ._base import Model
+from ._frozen import FrozenDict
 
 from .customers import Customer, RecurringInterval, RecurringPayment
 from .notifications import (
@@ -36,6 +42,8 @@ __all__ = [
     "ChargeOrder",
     "ChargeStatus",
     "Customer",
+    "FrozenDict",
+    "Model",
     "NotificationEventType",
     "PauseBehavior",
     "PauseCollection",
@@ -52,3 +60,12 @@ __all__ = [
     "WebhookEvent",
     "WebhookEventData",
 ]
+
+# The annotations are strings (``from __future__ import annotations``) that name what each
+# model's own module imports.  They are resolved here, once, while those modules' names are
+# what they say: the package re-exports the models as ``efundpay.X`` (``__module__`` included),
+# and cattrs and Sphinx must not look them up there.
+for _name in __all__:
+    if attrs.has(_cls := globals()[_name]):
+        attrs.resolve_types(_cls)
+del _name, _cls
