@@ -109,3 +109,11 @@ __all__ = [
     "WebhookVerificationError",
     "__version__",
 ]
+
+# Every public class says it is ``efundpay.X``: tracebacks read ``efundpay.NotFoundError``,
+# not the private module that happens to define it, and pickles name the import users use.
+# (The models' annotations were resolved in ``efundpay.models`` before this runs.)
+for _name in __all__:
+    if isinstance(_public := globals()[_name], type):
+        _public.__module__ = __name__
+del _name, _public

@@ -53,8 +53,11 @@ __all__ = ["ConversionError", "structure", "unstructure"]
 T = TypeVar("T")
 
 
-class ConversionError(Exception):
-    """A JSON value did not fit a model; ``problems`` lists each one by wire path."""
+class ConversionError(ValueError):
+    """A JSON value did not fit a model; ``problems`` lists each one by wire path.
+
+    A ``ValueError``: what ``Model.from_dict`` raises for data that does not fit.
+    """
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
@@ -112,6 +115,9 @@ def _build(*, detailed: bool) -> cattrs.Converter:
     converter.register_structure_hook_func(_equal_to(Mapping[str, Any]), w.structure_object)
     converter.register_structure_hook_factory(
         lambda t: w.open_enum(t) is not None, w.structure_open_enum
+    )
+    converter.register_unstructure_hook_func(
+        lambda t: w.open_enum(t) is not None, w.unstructure_open_enum
     )
     converter.register_unstructure_hook(datetime, w.format_time)
     converter.register_unstructure_hook(date, date.isoformat)
@@ -202,15 +208,11 @@ def _register(
     }
     _WIRE_NAMES[cls] = names
     hooks = hooks or {}
+    overrides: dict[str, Any] = {
+        name: override(rename=wire, struct_hook=hooks.get(name)) for name, wire in names.items()
+    }
     read_fields = make_dict_structure_fn(
-        cls,
-        converter,
-        _cattrs_forbid_extra_keys=False,
-        extra=override(omit=True),
-        **{
-            name: override(rename=wire, struct_hook=hooks.get(name))
-            for name, wire in names.items()
-        },
+        cls, converter, _cattrs_forbid_extra_keys=False, extra=override(omit=True), **overrides
     )
     rules = functools.partial(_model_hook, cls, read_fields, frozenset(names.values()), aliases)
     converter.register_structure_hook(cls, rules(nullable=False))
@@ -220,8 +222,9 @@ def _register(
     unstructure_fn = make_dict_unstructure_fn(cls, converter, extra=override(omit=True), **renames)
 
     def unstructure_model(instance: Any) -> dict[str, Any]:
-        wire = thaw(instance.extra)
-        wire.update(unstructure_fn(instance))  # a modelled field wins over an unknown key
+        wire: dict[str, Any] = unstructure_fn(instance)
+        for key, value in instance.extra.items():
+            wire.setdefault(key, thaw(value))  # a modelled field wins over an unknown key
         return wire
 
     converter.register_unstructure_hook(cls, unstructure_model)

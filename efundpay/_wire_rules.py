@@ -45,6 +45,7 @@ __all__ = [
     "structure_strict_enum",
     "structure_text",
     "unknown_keys",
+    "unstructure_open_enum",
     "with_aliases",
 ]
 
@@ -305,6 +306,11 @@ def _open_enum_hook(type_: Any, *, strict: bool) -> Callable[[object, object], o
         return members.get(value, value)
 
     return structure_enum
+
+
+def unstructure_open_enum(value: object) -> object:
+    """An open enum's value as JSON: a member → its value; an unknown string as it is."""
+    return value.value if isinstance(value, enum.Enum) else value
 
 
 # -- whole objects -------------------------------------------------------------------------

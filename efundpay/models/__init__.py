@@ -8,7 +8,6 @@ import attrs
 
 from ._base import Model
 from ._frozen import FrozenDict
-
 from .customers import Customer, RecurringInterval, RecurringPayment
 from .notifications import (
     ChargeOrder,

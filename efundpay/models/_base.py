@@ -49,9 +49,7 @@ class Model:
         '{"name":"Basic","currency":null'
         """
         separators = (",", ":") if indent is None else (",", ": ")
-        return json.dumps(
-            self.to_dict(), indent=indent, separators=separators, ensure_ascii=False
-        )
+        return json.dumps(self.to_dict(), indent=indent, separators=separators, ensure_ascii=False)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:

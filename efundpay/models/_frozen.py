@@ -70,7 +70,7 @@ class FrozenDict(Mapping[str, Any]):
 def freeze(value: Any) -> Any:
     """``value`` made hashable: a mapping → :class:`FrozenDict`, a list or tuple → a tuple
     (each item frozen), a set → a ``frozenset``; anything else as it is."""
-    if isinstance(value, FrozenDict) or isinstance(value, str | int | float | type(None)):
+    if isinstance(value, FrozenDict | str | int | float | None):
         return value
     if isinstance(value, Mapping):
         return FrozenDict(value)
