@@ -289,8 +289,8 @@ def _problems(exc: BaseException, path: str) -> list[str]:
     return [f"{path}: {exc}"]
 
 
-# model class → the fast converter's hook for it (the model's reader), so that reading a
-# response skips cattrs' dispatch.
+# model class → the fast converter's hook for it (its whole-object rules around cattrs'
+# generated function), so that reading a response skips cattrs' dispatch.
 _FAST_HOOKS: dict[Any, Callable[[Any, Any], Any]] = {}
 
 
