@@ -334,3 +334,10 @@ def test_models_and_their_mappings_pickle() -> None:
     sub = structure({**SEED_SUBSCRIPTION, "metadata": {"a": [1]}, "x_new": 1}, Subscription)
     again = pickle.loads(pickle.dumps(sub))
     assert again == sub and again.extra == {"x_new": 1} and isinstance(again.metadata, FrozenDict)
+
+
+def test_json_nested_as_deep_as_the_parser_allows_is_frozen_and_thawed_without_recursion() -> None:
+    deep = json.loads("[" * 900 + "]" * 900)  # deeper than a recursive freeze could go
+    sub = structure({**SEED_SUBSCRIPTION, "trace": deep}, Subscription)
+    assert isinstance(sub.extra["trace"], tuple)
+    assert sub.to_dict()["trace"] == deep

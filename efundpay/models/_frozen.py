@@ -8,7 +8,7 @@ held inside one is frozen all the way down: objects become ``FrozenDict`` s, arr
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 __all__ = ["FrozenDict", "freeze", "frozen_mapping", "thaw"]
@@ -29,9 +29,17 @@ class FrozenDict(Mapping[str, Any]):
     _hash: int | None
 
     def __init__(self, items: Mapping[str, Any] | None = None) -> None:
-        data = {} if items is None else {key: freeze(value) for key, value in items.items()}
-        object.__setattr__(self, "_data", data)
+        frozen = {} if items is None else freeze(dict(items))._data
+        object.__setattr__(self, "_data", frozen)
         object.__setattr__(self, "_hash", None)
+
+    @classmethod
+    def _of(cls, frozen: dict[str, Any]) -> FrozenDict:
+        """A ``FrozenDict`` of a dict whose values are frozen already (by :func:`freeze`)."""
+        self = cls.__new__(cls)
+        object.__setattr__(self, "_data", frozen)
+        object.__setattr__(self, "_hash", None)
+        return self
 
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
@@ -67,18 +75,51 @@ class FrozenDict(Mapping[str, Any]):
         return (type(self), (self._data,))
 
 
+def _to_freeze(value: object) -> bool:
+    return isinstance(value, Mapping | list | tuple | set | frozenset) and not isinstance(
+        value, FrozenDict
+    )
+
+
+def _to_thaw(value: object) -> bool:
+    return isinstance(value, Mapping | list | tuple)
+
+
+def _rebuild(value: Any, rebuild: Any, is_container: Callable[[object], bool]) -> Any:
+    """``value`` with every container rebuilt by ``rebuild(container, converted_children)``,
+    innermost first, without recursion: a JSON document nested as deep as the parser
+    allowed must not exhaust the stack while it is frozen or thawed."""
+    if not is_container(value):
+        return value
+    order: list[Any] = []  # every container once, parents before children
+    seen: set[int] = set()
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        order.append(node)
+        children = node.values() if isinstance(node, Mapping) else node
+        stack.extend(child for child in children if is_container(child))
+    done: dict[int, Any] = {}
+    for node in reversed(order):  # children before parents
+        done[id(node)] = rebuild(node, lambda child: done.get(id(child), child))
+    return done[id(value)]
+
+
+def _freeze_one(node: Any, converted: Any) -> Any:
+    if isinstance(node, Mapping):
+        return FrozenDict._of({key: converted(item) for key, item in node.items()})
+    if isinstance(node, set | frozenset):
+        return frozenset(converted(item) for item in node)
+    return tuple(converted(item) for item in node)
+
+
 def freeze(value: Any) -> Any:
     """``value`` made hashable: a mapping → :class:`FrozenDict`, a list or tuple → a tuple
     (each item frozen), a set → a ``frozenset``; anything else as it is."""
-    if isinstance(value, FrozenDict | str | int | float | None):
-        return value
-    if isinstance(value, Mapping):
-        return FrozenDict(value)
-    if isinstance(value, list | tuple):
-        return tuple(freeze(item) for item in value)
-    if isinstance(value, set | frozenset):
-        return frozenset(freeze(item) for item in value)
-    return value
+    return _rebuild(value, _freeze_one, _to_freeze)
 
 
 def frozen_mapping(value: Mapping[str, Any] | None) -> FrozenDict:
@@ -88,10 +129,12 @@ def frozen_mapping(value: Mapping[str, Any] | None) -> FrozenDict:
     return FrozenDict(value)
 
 
+def _thaw_one(node: Any, converted: Any) -> Any:
+    if isinstance(node, Mapping):
+        return {key: converted(item) for key, item in node.items()}
+    return [converted(item) for item in node]
+
+
 def thaw(value: Any) -> Any:
     """The inverse of :func:`freeze`, for JSON: mappings → ``dict``, tuples → ``list``."""
-    if isinstance(value, Mapping):
-        return {key: thaw(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [thaw(item) for item in value]
-    return value
+    return _rebuild(value, _thaw_one, _to_thaw)
