@@ -1,6 +1,6 @@
 """The converters: wire JSON ⇄ models.
 
-Everything about the wire format of models is decided here and in :mod:`efundpay._wire`
+Everything about the wire format of models is decided here and in :mod:`efundpay._wire_rules`
 (the rules, one function each), and nowhere else:
 
 - **Naming**: v3 objects are camelCase on the wire, v4 objects snake_case; attributes are

@@ -17,6 +17,7 @@ __all__ = ["FrozenDict", "freeze", "frozen_mapping", "thaw"]
 class FrozenDict(Mapping[str, Any]):
     """A read-only, hashable mapping; equal to any mapping with the same JSON content.
 
+    >>> from efundpay.models import FrozenDict
     >>> FrozenDict({"tags": ["a", "b"]})["tags"]
     ('a', 'b')
     >>> FrozenDict({"a": 1}) == {"a": 1}
