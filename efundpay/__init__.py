@@ -28,6 +28,7 @@ from ._errors import (
     WebhookVerificationError,
 )
 from ._headers import Headers
+from ._public_names import publish
 from ._retry import RetryEvent, RetryPolicy
 from ._sync import EFundPay
 from ._transport import (
@@ -110,10 +111,5 @@ __all__ = [
     "__version__",
 ]
 
-# Every public class says it is ``efundpay.X``: tracebacks read ``efundpay.NotFoundError``,
-# not the private module that happens to define it, and pickles name the import users use.
-# (The models' annotations were resolved in ``efundpay.models`` before this runs.)
-for _name in __all__:
-    if isinstance(_public := globals()[_name], type):
-        _public.__module__ = __name__
-del _name, _public
+# Every public class says it is ``efundpay.X`` (tracebacks, reprs, pickles); see _public_names.
+publish(globals(), __all__, __name__)

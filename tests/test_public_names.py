@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import traceback
+import typing
 
 import pytest
 
@@ -42,3 +43,15 @@ def test_public_models_and_enums_pickle_by_their_public_name() -> None:
     status = efundpay.SubscriptionStatus.PAUSED
     assert pickle.loads(pickle.dumps(status)) is status
     assert b"efundpay.models" not in pickle.dumps(status, protocol=0)
+
+
+@pytest.mark.parametrize("cls", PUBLIC_CLASSES, ids=lambda cls: cls.__name__)
+def test_the_annotations_of_a_public_class_still_resolve(cls: type) -> None:
+    # get_type_hints looks names up in sys.modules[cls.__module__], now ``efundpay``.
+    typing.get_type_hints(cls)
+
+
+def test_a_resolved_annotation_is_the_class_it_names() -> None:
+    hints = typing.get_type_hints(efundpay.AsyncEFundPay)
+    assert hints["customers"].__name__ == "AsyncCustomers"
+    assert typing.get_type_hints(efundpay.Subscription)["plan"] == efundpay.Plan | None
