@@ -29,6 +29,7 @@ from ._errors import (
 )
 from ._headers import Headers
 from ._network import Limits
+from ._public_names import publish
 from ._response import APIResponse
 from ._retry import RetryEvent, RetryPolicy
 from ._sync import EFundPay
@@ -116,3 +117,6 @@ __all__ = [
     "WebhookVerificationError",
     "__version__",
 ]
+
+# Every public class says it is ``efundpay.X`` (tracebacks, reprs, pickles); see _public_names.
+publish(globals(), __all__, __name__)

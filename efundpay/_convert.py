@@ -1,6 +1,6 @@
 """The converters: wire JSON ⇄ models.
 
-Everything about the wire format of models is decided here and in :mod:`efundpay._wire`
+Everything about the wire format of models is decided here and in :mod:`efundpay._wire_rules`
 (the rules, one function each), and nowhere else:
 
 - **Naming**: v3 objects are camelCase on the wire, v4 objects snake_case; attributes are
@@ -22,17 +22,20 @@ Everything about the wire format of models is decided here and in :mod:`efundpay
 Failures raise :class:`ConversionError` listing every problem by its wire path, e.g.
 ``item.isActive: expected a boolean, got 'maybe'``.
 
-How a response is read: a *reader* generated per model (:mod:`efundpay._readers`) reads
-every response, with the common values handled inline and everything else handed to the
-same hooks the converters use.  Only when it fails does cattrs' detailed converter read the
-same data again, to say why.  Both are built on first use, not at import.
+How a response is read: cattrs' own generated structure function per model
+(``cattrs.gen.make_dict_structure_fn``), with a per-attribute ``override`` for each wire name
+and each field whose rule differs from its type's (strict ids and ``status``), and the hooks of
+:mod:`efundpay._wire_rules` for the types.  Around it, one small function per model applies the
+rules of a whole object (is it one, its aliases, its unknown keys into ``extra``); an
+instance is only ever made by the model's ``__init__``.  Two converters are configured here
+with the same hooks: the fast one (cattrs without detailed validation) reads every response;
+only when it fails does the detailed one read the same data again, to say why.  Both are
+built on first use, not at import.
 """
 
 from __future__ import annotations
 
 import functools
-import types
-import typing
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -40,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 import attrs
 
 from . import models as m
+from .models._frozen import thaw
 
 if TYPE_CHECKING:
     import cattrs
@@ -49,8 +53,11 @@ __all__ = ["ConversionError", "structure", "unstructure"]
 T = TypeVar("T")
 
 
-class ConversionError(Exception):
-    """A JSON value did not fit a model; ``problems`` lists each one by wire path."""
+class ConversionError(ValueError):
+    """A JSON value did not fit a model; ``problems`` lists each one by wire path.
+
+    A ``ValueError``: what ``Model.from_dict`` raises for data that does not fit.
+    """
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
@@ -60,36 +67,11 @@ class ConversionError(Exception):
 # -- the converters ------------------------------------------------------------------------
 #
 # Two converters, both made by ``_build`` so that their hooks are the same.  The fast one
-# reads every response, through the generated readers it has as model hooks (see
-# ``efundpay._readers``), and writes models back to JSON.  The detailed one (cattrs' detailed
-# validation, which collects every problem with its path) runs only after the fast one
-# failed, to say why.  Each is built on first use rather than at import: importing cattrs and
-# generating the hooks is most of what ``import efundpay`` would otherwise cost.
-
-
-def _is_optional(type_: Any) -> bool:
-    args = typing.get_args(type_)
-    return (
-        typing.get_origin(type_) in (typing.Union, types.UnionType)
-        and len(args) == 2
-        and type(None) in args
-    )
-
-
-def _structure_optional(type_: Any, converter: cattrs.Converter) -> Callable[[object, object], Any]:
-    """``X | None``, with the hook of ``X`` looked up once here rather than on every value."""
-    (inner,) = (arg for arg in typing.get_args(type_) if arg is not type(None))
-    hook = converter.get_structure_hook(inner)
-
-    def structure(value: object, _: object) -> Any:
-        return None if value is None else hook(value, inner)
-
-    return structure
-
-
-def _equal_to(expected: Any) -> Callable[[Any], bool]:
-    """The predicate ``type == expected``: how cattrs is given the hook of a union type."""
-    return lambda type_: bool(type_ == expected)
+# (cattrs' generated functions without detailed validation) reads every response and writes
+# models back to JSON.  The detailed one (detailed validation, which collects every problem
+# with its path) runs only after the fast one failed, to say why.  Each is built on first use
+# rather than at import: importing cattrs and generating the functions is most of what
+# ``import efundpay`` would otherwise cost.
 
 
 # The identifying and money fields of notifications: a number or object there is refused.
@@ -106,31 +88,43 @@ _CHARGE_IDS: Final = (
 _EVENT_IDS: Final = ("id", "type", "merchant_transaction_id", "original_transaction_id")
 
 
+def _equal_to(expected: Any) -> Callable[[Any], bool]:
+    """The predicate ``type == expected``: how cattrs is given the hook of a union type."""
+    return lambda type_: bool(type_ == expected)
+
+
 def _build(*, detailed: bool) -> cattrs.Converter:
     """The converter, configured: primitives, then the models (see ``_register``)."""
     import cattrs  # noqa: PLC0415 - deferred from import time to first use, see above
 
-    from . import _wire as w  # noqa: PLC0415 - only the converters need the rules
+    from . import _wire_rules as w  # noqa: PLC0415 - only the converters need the rules
 
     converter = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
-    # Registered first so that the more specific hooks below take precedence over it.
-    converter.register_structure_hook_factory(_is_optional, _structure_optional)
-    converter.register_structure_hook(bool, w.structure_bool)
-    converter.register_structure_hook(int, w.structure_int)
-    converter.register_structure_hook(str, w.structure_text)
-    converter.register_structure_hook(datetime, w.structure_datetime)
-    converter.register_structure_hook(date, w.structure_date)
-    # (by predicate: cattrs keeps hooks registered for a union type below every factory)
-    for nullable_type, hook in w.NULLABLE.items():
-        converter.register_structure_hook_func(_equal_to(nullable_type), w.nullable(hook))
+    # The hook of each type, and of the same type or None: one function each (see _wire_rules).
+    primitives: list[tuple[Any, Callable[[Any, Any], Any], Callable[[Any, Any], Any]]] = [
+        (str, w.structure_text, w.optional(w.structure_text, exact=str)),
+        (int, w.structure_int, w.optional(w.structure_int, exact=int)),
+        (bool, w.structure_bool, w.optional(w.structure_bool, exact=bool)),
+        (datetime, w.structure_datetime, w.structure_optional_datetime),
+        (date, w.structure_date, w.structure_optional_date),
+    ]
+    for type_, hook, optional_hook in primitives:
+        converter.register_structure_hook(type_, hook)
+        # (by predicate: cattrs keeps hooks registered for a union type below every factory)
+        converter.register_structure_hook_func(_equal_to(type_ | None), optional_hook)
     converter.register_structure_hook_func(_equal_to(Mapping[str, Any]), w.structure_object)
     converter.register_structure_hook_factory(
         lambda t: w.open_enum(t) is not None, w.structure_open_enum
     )
-    converter.register_unstructure_hook(datetime, w.unstructure_datetime)
+    converter.register_unstructure_hook_func(
+        lambda t: w.open_enum(t) is not None, w.unstructure_open_enum
+    )
+    converter.register_unstructure_hook(datetime, w.format_time)
     converter.register_unstructure_hook(date, date.isoformat)
-    # Inner models first: a model's hook resolves the hooks of its fields when it is made.
-    register = functools.partial(_register, converter, detailed=detailed)
+    converter.register_unstructure_hook_func(_equal_to(Mapping[str, Any]), thaw)
+    # Inner models first: a model's function resolves the hooks of its fields when made.
+    strict = w.optional(w.structure_str, exact=str, null_string=True)
+    register = functools.partial(_register, converter)
     register(
         m.RecurringPayment, camel_case=True, hooks={"recurring_target": w.structure_str_or_number}
     )
@@ -147,18 +141,16 @@ def _build(*, detailed: bool) -> cattrs.Converter:
         hooks={
             "id": w.structure_str,
             "status": w.structure_strict_enum(m.SubscriptionStatus | str),
-            "metadata": w.structure_object,
         },
     )
     # What eFundPay sends: v3 notifications (camelCase) and v4 webhooks (snake_case).
     # Strict where money is concerned: ids, currencies and statuses are never kept as text.
-    text = w.nullable(w.structure_str)
-    register(m.ChargeOrder, camel_case=True, hooks=dict.fromkeys(("id", "currency_type"), text))
+    register(m.ChargeOrder, camel_case=True, hooks=dict.fromkeys(("id", "currency_type"), strict))
     register(
         m.RecurringCharge,
         camel_case=True,
         hooks={
-            **dict.fromkeys(_CHARGE_IDS, text),
+            **dict.fromkeys(_CHARGE_IDS, strict),
             "status": w.structure_strict_enum(m.ChargeStatus | str | None),
         },
     )
@@ -168,7 +160,7 @@ def _build(*, detailed: bool) -> cattrs.Converter:
         hooks={"event_type": w.structure_strict_enum(m.NotificationEventType | str | None)},
     )
     register(m.WebhookEventData)
-    register(m.WebhookEvent, hooks=dict.fromkeys(_EVENT_IDS, text))
+    register(m.WebhookEvent, hooks=dict.fromkeys(_EVENT_IDS, strict))
     return converter
 
 
@@ -190,75 +182,84 @@ def _register(
     converter: cattrs.Converter,
     cls: type[Any],
     *,
-    detailed: bool,
     camel_case: bool = False,
     aliases: Mapping[str, str] | None = None,
     hooks: Mapping[str, Callable[[Any, Any], Any]] | None = None,
 ) -> None:
     """Make and register the structure/unstructure hooks of one model class.
 
-    The structure hook is a generated reader for the fast converter, cattrs' generated
-    function (wrapped for aliases and unknown keys) for the detailed one.
+    cattrs generates the function that reads the fields (one ``override`` per attribute:
+    its wire name, and its hook when ``hooks`` has one); the function registered around it
+    (:func:`_model_hook`) applies the rules of a whole object.  It is registered for
+    ``cls`` and for ``cls | None``, so that an optional nested model costs no extra call.
     """
-    from cattrs.gen import make_dict_unstructure_fn, override  # noqa: PLC0415 - see _build
+    from cattrs.gen import (  # noqa: PLC0415 - see _build
+        make_dict_structure_fn,
+        make_dict_unstructure_fn,
+        override,
+    )
 
-    from ._wire import camel  # noqa: PLC0415 - see _build
+    from ._wire_rules import camel  # noqa: PLC0415 - see _build
 
-    aliases = dict(aliases or {})
-    hooks = dict(hooks or {})
     names = {
         field.name: camel(field.name) if camel_case else field.name
         for field in attrs.fields(cls)
         if field.name != "extra"
     }
     _WIRE_NAMES[cls] = names
-    if detailed:
-        structure_model = _detailed_structure_hook(converter, cls, names, aliases, hooks)
-    else:
-        from ._readers import make_reader  # noqa: PLC0415 - see _build
+    hooks = hooks or {}
+    overrides: dict[str, Any] = {
+        name: override(rename=wire, struct_hook=hooks.get(name)) for name, wire in names.items()
+    }
+    read_fields = make_dict_structure_fn(
+        cls, converter, _cattrs_forbid_extra_keys=False, extra=override(omit=True), **overrides
+    )
+    rules = functools.partial(_model_hook, cls, read_fields, frozenset(names.values()), aliases)
+    converter.register_structure_hook(cls, rules(nullable=False))
+    converter.register_structure_hook_func(_equal_to(cls | None), rules(nullable=True))
 
-        structure_model = make_reader(
-            cls, converter, wire_names=names, aliases=aliases, hooks=hooks
-        )
     renames: dict[str, Any] = {name: override(rename=wire) for name, wire in names.items()}
     unstructure_fn = make_dict_unstructure_fn(cls, converter, extra=override(omit=True), **renames)
 
     def unstructure_model(instance: Any) -> dict[str, Any]:
-        wire = unstructure_fn(instance)
-        wire.update(instance.extra)
+        wire: dict[str, Any] = unstructure_fn(instance)
+        for key, value in instance.extra.items():
+            wire.setdefault(key, thaw(value))  # a modelled field wins over an unknown key
         return wire
 
-    converter.register_structure_hook(cls, structure_model)
     converter.register_unstructure_hook(cls, unstructure_model)
 
 
-def _detailed_structure_hook(
-    converter: cattrs.Converter,
+def _model_hook(
     cls: type[Any],
-    names: Mapping[str, str],
-    aliases: Mapping[str, str],
-    hooks: Mapping[str, Callable[[Any, Any], Any]],
+    read_fields: Callable[[Mapping[str, Any], Any], Any],
+    wire_names: frozenset[str],
+    aliases: Mapping[str, str] | None,
+    *,
+    nullable: bool,
 ) -> Callable[[object, object], Any]:
-    """cattrs' function for ``cls``, with the object-level rules of ``_wire`` around it."""
-    from cattrs.gen import make_dict_structure_fn, override  # noqa: PLC0415 - see _build
+    """The rules of a whole object around cattrs' function: ``None`` (when ``nullable``:
+    the hook of ``cls | None``), is it a JSON object, its aliases, its unknown keys.
 
-    from ._wire import json_object, unknown_keys, with_aliases  # noqa: PLC0415 - see _build
+    Unknown keys are rare (an API newer than the SDK): the instance cattrs made is then made
+    once more by ``attrs.evolve``, through ``__init__``, with them in ``extra``.
+    """
+    from ._wire_rules import json_object, unknown_keys, with_aliases  # noqa: PLC0415
 
-    known = frozenset(names.values()) | aliases.keys()
-    overrides: dict[str, Any] = {
-        name: override(rename=wire, struct_hook=hooks.get(name)) for name, wire in names.items()
-    }
-    structure_fn = make_dict_structure_fn(
-        cls, converter, _cattrs_forbid_extra_keys=False, extra=override(omit=True), **overrides
-    )
+    aliases = aliases or {}
+    known = wire_names | aliases.keys()
 
-    def structure_model(data: object, _: object) -> Any:
-        data = with_aliases(json_object(data), aliases)
-        instance = structure_fn(data, cls)
-        if not data.keys() <= known:
-            # The one sanctioned way to set a field of a frozen attrs instance.
-            object.__setattr__(instance, "extra", unknown_keys(data, known))
-        return instance
+    def structure_model(data: Any, _: object) -> Any:
+        if data is None and nullable:
+            return None
+        if type(data) is not dict:
+            data = json_object(data)
+        if aliases and not data.keys().isdisjoint(aliases):
+            data = with_aliases(data, aliases)
+        instance = read_fields(data, cls)
+        if data.keys() <= known:
+            return instance
+        return attrs.evolve(instance, extra=unknown_keys(data, known))
 
     return structure_model
 
@@ -288,8 +289,8 @@ def _problems(exc: BaseException, path: str) -> list[str]:
     return [f"{path}: {exc}"]
 
 
-# model class → the fast converter's hook for it (the model's reader), so that reading a
-# response skips cattrs' dispatch.
+# model class → the fast converter's hook for it (its whole-object rules around cattrs'
+# generated function), so that reading a response skips cattrs' dispatch.
 _FAST_HOOKS: dict[Any, Callable[[Any, Any], Any]] = {}
 
 

@@ -1,8 +1,10 @@
-"""The generated readers accept, reject and build exactly what the detailed converter does.
+"""The fast converter accepts, rejects and builds exactly what the detailed converter does.
 
-Every response is read by a reader (``efundpay._readers``); only a failure goes to cattrs'
-detailed converter, to be explained.  If the two disagreed, a payload could be read one way
-by the SDK and explained another way, or read where it should have been refused.  So every
+Both are cattrs converters configured by the same function with the same hooks; they differ
+in cattrs' ``detailed_validation``, which changes the code cattrs generates per model.  Every
+response is read by the fast one; only a failure goes to the detailed one, to be explained.
+If the two disagreed, a payload could be read one way by the SDK and explained another way,
+or read where it should have been refused.  So every
 field of every model gets tricky values one by one, and random JSON everywhere at once,
 and both must agree on the outcome: the same model, down to the type of every value, or a
 rejection by both.

@@ -3,7 +3,8 @@
 - the SDK's own transport has no second timer, but any other transport still gets the backstop;
 - a body is read in one go only when its declared length is all it can be (no compression);
 - the fast converter reads what the detailed one reads; the detailed one only explains;
-- reading a model takes one Python call per model and per time, nothing per plain field;
+- reading a model takes cattrs' generated function and the model's ``__init__``, and one
+  Python call per field sent: no second layer of wrappers per field;
 - cattrs (and the converter) and anyio load on first use, not at import;
 - no cookie jar: nothing a server sets comes back on the next request;
 - a UTF-8 body is decoded without json.loads' encoding sniffing, and others still are;
@@ -165,8 +166,18 @@ def test_a_failure_is_explained_with_every_problem_by_the_detailed_converter() -
     ]
 
 
-def test_reading_a_subscription_calls_python_once_per_model_and_per_time() -> None:
-    convert.structure(SEED_SUBSCRIPTION, efundpay.Subscription)  # builds the readers
+def test_reading_a_subscription_calls_python_once_per_field_and_four_times_per_model() -> None:
+    """What one read of the seed subscription runs, Python call by Python call.
+
+    Per model (the subscription and its five nested objects): the function of the object's
+    rules (``structure_model``: is it one, aliases, unknown keys), cattrs' generated
+    ``structure_<Model>``, attrs' ``__init__``, and the attrs converter that makes ``extra``
+    (and ``metadata``) a ``FrozenDict``.  Per field sent: exactly one hook, the one for the
+    field's type or its own override, ``None`` handled inside it (the optional hooks are not
+    a ``None`` test wrapped around another hook).  Nested models cost no hook of their own:
+    the model's rules are registered for ``Model | None`` too.
+    """
+    convert.structure(SEED_SUBSCRIPTION, efundpay.Subscription)  # builds the converter
     calls: list[str] = []
 
     def record(frame: FrameType, event: str, _: object) -> None:
@@ -178,16 +189,31 @@ def test_reading_a_subscription_calls_python_once_per_model_and_per_time() -> No
         convert.structure(SEED_SUBSCRIPTION, efundpay.Subscription)
     finally:
         sys.setprofile(None)
+    models = 6  # Subscription, PauseCollection, SubscriptionCustomer, Plan, PaymentMethod, Card
     assert Counter(calls) == {
-        "structure": 1,
-        "read_Subscription": 1,
-        "read_PauseCollection": 1,
-        "read_SubscriptionCustomer": 1,
-        "read_Plan": 1,
-        "read_PaymentMethod": 1,
-        "read_Card": 1,
-        "structure_datetime": 4,  # pause_collection.resume_at, paused_at, the period's ends
+        "structure": 1,  # efundpay._convert.structure, the boundary
+        "structure_model": models,
+        **{f"structure_{name}": 1 for name in _SEED_MODELS},  # cattrs' generated functions
+        "__init__": models,
+        "frozen_mapping": models + 1,  # each ``extra``, and the subscription's ``metadata``
+        # one hook per field sent:
+        "structure_str": 1,  # id, strict
+        "structure_enum": 2,  # status, pause_collection.behavior
+        "structure_text": 1,  # object
+        "structure_optional_exact": 20,  # the optional text, integer and boolean fields
+        "structure_datetime": 4,  # resume_at, paused_at, the period's ends
+        "structure_date": 1,  # next_billing_date
     }
+
+
+_SEED_MODELS = (
+    "Subscription",
+    "PauseCollection",
+    "SubscriptionCustomer",
+    "Plan",
+    "PaymentMethod",
+    "Card",
+)
 
 
 def test_importing_efundpay_leaves_cattrs_and_anyio_for_first_use() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import pickle
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -18,6 +20,7 @@ from efundpay import (
     SubscriptionStatus,
 )
 from efundpay._convert import ConversionError, structure, unstructure
+from efundpay.models import FrozenDict
 from tests.helpers import SEED_CUSTOMER, SEED_SUBSCRIPTION
 
 
@@ -235,3 +238,106 @@ def test_arbitrary_json_gives_a_model_or_a_conversion_error(model: type[Any], da
 def test_seed_keys_with_arbitrary_values_never_raise_anything_else(patch: dict[str, Any]) -> None:
     with contextlib.suppress(ConversionError):
         structure({**SEED_SUBSCRIPTION, **patch}, Subscription)
+
+
+# -- to_dict / to_json / from_dict, hashing ------------------------------------------------
+
+
+def test_to_dict_is_json_ready_with_v4_wire_names() -> None:
+    data = {**SEED_SUBSCRIPTION, "paused_at": "2024-01-20T16:22:00+02:00", "x_new": {"a": [1]}}
+    data["next_billing_date"] = "2024-02-20"
+    wire = structure(data, Subscription).to_dict()
+    assert wire["paused_at"] == "2024-01-20T14:22:00Z"  # ISO 8601, in UTC
+    assert wire["next_billing_date"] == "2024-02-20"
+    assert wire["status"] == "paused" and type(wire["status"]) is str
+    assert wire["pause_collection"]["behavior"] == "mark_uncollectible"
+    assert wire["plan"]["trial_period_days"] == 14
+    assert wire["x_new"] == {"a": [1]} and type(wire["x_new"]["a"]) is list
+    assert json.loads(json.dumps(wire)) == wire  # plain JSON types all the way down
+
+
+def test_to_dict_of_a_v3_model_uses_camel_case() -> None:
+    wire = structure({**SEED_CUSTOMER, "newField": 1}, Customer).to_dict()
+    assert wire["isActive"] is False
+    assert wire["recurringPayment"]["recurringInterval"] == "MONTHLY"
+    assert wire["newField"] == 1
+    assert "is_active" not in wire
+
+
+def test_a_modelled_field_wins_over_an_unknown_key_of_the_same_name() -> None:
+    sub = Subscription(id="sub_1", status="paused", extra={"id": "other", "x": 1})
+    assert sub.to_dict()["id"] == "sub_1"
+    assert sub.to_dict()["x"] == 1
+
+
+def test_to_json_is_compact_or_indented() -> None:
+    sub = structure(SEED_SUBSCRIPTION, Subscription)
+    compact = sub.to_json()
+    assert "\n" not in compact and ": " not in compact
+    assert json.loads(compact) == sub.to_dict()
+    indented = sub.to_json(indent=2)
+    assert indented.startswith('{\n  "id": "sub_1234567890abcdef",')
+    assert json.loads(indented) == sub.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("model", "base"), [(Subscription, SEED_SUBSCRIPTION), (Customer, SEED_CUSTOMER)]
+)
+def test_from_dict_of_to_dict_is_the_same_model(model: type[Any], base: dict[str, Any]) -> None:
+    original = model.from_dict({**base, "x_unknown": [{"a": 1}]})
+    again = model.from_dict(original.to_dict())
+    assert again == original
+    assert hash(again) == hash(original)
+
+
+def test_from_dict_refuses_what_a_response_would_refuse_with_a_value_error() -> None:
+    with pytest.raises(ValueError, match=r"\$\.status: expected a string"):
+        Subscription.from_dict({"id": "sub_1", "status": 3})
+
+
+@given(wire_subscriptions())
+def test_any_subscription_survives_to_dict_and_from_dict(data: dict[str, Any]) -> None:
+    sub = Subscription.from_dict(_to_wire(data))
+    assert Subscription.from_dict(json.loads(sub.to_json())) == sub
+
+
+def test_models_are_hashable_and_equal_models_hash_equal() -> None:
+    first = structure({**SEED_SUBSCRIPTION, "metadata": {"tags": ["a"]}}, Subscription)
+    second = structure({**SEED_SUBSCRIPTION, "metadata": {"tags": ["a"]}}, Subscription)
+    assert first == second and hash(first) == hash(second)
+    assert len({first, second, structure(SEED_SUBSCRIPTION, Subscription)}) == 2
+    assert hash(structure(SEED_CUSTOMER, Customer)) == hash(structure(SEED_CUSTOMER, Customer))
+
+
+def test_extra_and_metadata_are_read_only_json_frozen_all_the_way_down() -> None:
+    data = {**SEED_SUBSCRIPTION, "metadata": {"tags": ["a"]}, "x_new": {"list": [1, {"b": 2}]}}
+    sub = structure(data, Subscription)
+    assert sub.metadata["tags"] == ("a",)
+    assert sub.extra["x_new"]["list"] == (1, {"b": 2})  # a JSON object still equals its dict
+    assert sub.metadata == {"tags": ["a"]}  # compared as JSON: a list equals its tuple
+    with pytest.raises(TypeError):
+        sub.metadata["tags"] = ["b"]  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        sub.extra._data = {}  # type: ignore[attr-defined]
+
+
+def test_a_model_made_by_hand_freezes_the_mappings_it_is_given() -> None:
+    given_metadata = {"tags": ["a"]}
+    sub = Subscription(id="sub_1", status="paused", metadata=given_metadata)
+    given_metadata["tags"].append("b")  # the caller's dict stays theirs
+    assert sub.metadata == {"tags": ["a"]}
+    assert isinstance(sub.metadata, FrozenDict)
+    hash(sub)
+
+
+def test_models_and_their_mappings_pickle() -> None:
+    sub = structure({**SEED_SUBSCRIPTION, "metadata": {"a": [1]}, "x_new": 1}, Subscription)
+    again = pickle.loads(pickle.dumps(sub))
+    assert again == sub and again.extra == {"x_new": 1} and isinstance(again.metadata, FrozenDict)
+
+
+def test_json_nested_as_deep_as_the_parser_allows_is_frozen_and_thawed_without_recursion() -> None:
+    deep = json.loads("[" * 900 + "]" * 900)  # deeper than a recursive freeze could go
+    sub = structure({**SEED_SUBSCRIPTION, "trace": deep}, Subscription)
+    assert isinstance(sub.extra["trace"], tuple)
+    assert sub.to_dict()["trace"] == deep

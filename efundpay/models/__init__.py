@@ -1,8 +1,11 @@
 """The SDK's data models: frozen attrs classes with snake_case attributes.
 
-They know nothing of HTTP or of the wire format; :mod:`efundpay._convert` fills them.
+They know nothing of HTTP or of the wire format; :mod:`efundpay._convert` fills them (and
+writes them back, for :meth:`Model.to_dict`).  Every model is a :class:`Model`.
 """
 
+from ._base import Model
+from ._frozen import FrozenDict
 from .customers import Customer, RecurringInterval, RecurringPayment
 from .notifications import (
     ChargeOrder,
@@ -36,6 +39,8 @@ __all__ = [
     "ChargeOrder",
     "ChargeStatus",
     "Customer",
+    "FrozenDict",
+    "Model",
     "NotificationEventType",
     "PauseBehavior",
     "PauseCollection",

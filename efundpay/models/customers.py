@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from ._base import extra_field, mask_all
+from ._base import Model, extra_field, mask_all
 
 __all__ = ["Customer", "RecurringInterval", "RecurringPayment"]
 
@@ -23,7 +23,7 @@ class RecurringInterval(enum.StrEnum):
 
 
 @attrs.frozen(kw_only=True)
-class RecurringPayment:
+class RecurringPayment(Model):
     """The recurring charge bound to a customer's token (absent for tokenized customers).
 
     Attributes:
@@ -45,7 +45,7 @@ class RecurringPayment:
 
 
 @attrs.frozen(kw_only=True)
-class Customer:
+class Customer(Model):
     """A customer whose card token can be charged; returned by ``customers.toggle``.
 
     ``is_active`` is the state *after* the toggle: ``False`` means future recurring charges

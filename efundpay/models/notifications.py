@@ -29,7 +29,7 @@ from typing import Any
 
 import attrs
 
-from ._base import extra_field
+from ._base import Model, extra_field
 from .subscriptions import Subscription
 
 __all__ = [
@@ -62,7 +62,7 @@ class ChargeStatus(enum.StrEnum):
 
 
 @attrs.frozen(kw_only=True)
-class ChargeOrder:
+class ChargeOrder(Model):
     """The order a v3 payment notification refers to (``data.order``)."""
 
     id: str | None = None
@@ -75,7 +75,7 @@ class ChargeOrder:
 
 
 @attrs.frozen(kw_only=True)
-class RecurringCharge:
+class RecurringCharge(Model):
     """The ``data`` of a v3 notification: one charge of a customer's card.
 
     Amounts are integers in minor units (cents).  A recurring charge carries ``amount``,
@@ -109,7 +109,7 @@ class RecurringCharge:
 
 
 @attrs.frozen(kw_only=True)
-class RecurringPaymentNotification:
+class RecurringPaymentNotification(Model):
     """A verified v3 notification, as returned by ``verify_v3_notification``.
 
     The documents mark ``eventType`` and ``data`` as always present; a notification without
@@ -171,7 +171,7 @@ class RecurringPaymentNotification:
 
 
 @attrs.frozen(kw_only=True)
-class WebhookEventData:
+class WebhookEventData(Model):
     """The ``data`` of a v4 webhook event; the subscription it concerns, when it has one."""
 
     subscription: Subscription | None = None
@@ -179,7 +179,7 @@ class WebhookEventData:
 
 
 @attrs.frozen(kw_only=True)
-class WebhookEvent:
+class WebhookEvent(Model):
     """A verified v4 webhook, as returned by ``verify_v4_webhook``.
 
     ``type`` is the event type as sent (e.g. ``"subscription.paused"``): eFundPay does not

@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from ._base import extra_field, mask_all, mask_last4, mask_prefix
+from ._base import Model, extra_field, json_field, mask_all, mask_last4, mask_prefix
 
 __all__ = [
     "BillingCycleAnchor",
@@ -75,7 +75,7 @@ class CancellationReason(enum.StrEnum):
 
 
 @attrs.frozen(kw_only=True)
-class PauseCollection:
+class PauseCollection(Model):
     """How a paused subscription is paused, and when it resumes by itself."""
 
     behavior: PauseBehavior | str | None = None
@@ -84,7 +84,7 @@ class PauseCollection:
 
 
 @attrs.frozen(kw_only=True)
-class CancellationDetails:
+class CancellationDetails(Model):
     """Why and how a subscription was cancelled."""
 
     reason: CancellationReason | str | None = None
@@ -95,7 +95,7 @@ class CancellationDetails:
 
 
 @attrs.frozen(kw_only=True)
-class SubscriptionCustomer:
+class SubscriptionCustomer(Model):
     """The customer a subscription bills (``account_number`` is masked in ``repr``)."""
 
     id: str | None = None
@@ -110,7 +110,7 @@ class SubscriptionCustomer:
 
 
 @attrs.frozen(kw_only=True)
-class Plan:
+class Plan(Model):
     """What a subscription charges: ``amount`` in minor units of ``currency`` per ``interval``."""
 
     name: str | None = None
@@ -123,7 +123,7 @@ class Plan:
 
 
 @attrs.frozen(kw_only=True)
-class Card:
+class Card(Model):
     """A card on file.  ``repr`` shows the last four digits only; see :attr:`last4`."""
 
     number: str | None = attrs.field(default=None, repr=mask_last4)
@@ -138,7 +138,7 @@ class Card:
 
 
 @attrs.frozen(kw_only=True)
-class PaymentMethod:
+class PaymentMethod(Model):
     """How a subscription is paid.  Every field is treated as sensitive in ``repr``."""
 
     token_id: str | None = attrs.field(default=None, repr=mask_prefix)
@@ -148,7 +148,7 @@ class PaymentMethod:
 
 
 @attrs.frozen(kw_only=True)
-class Subscription:
+class Subscription(Model):
     """A subscription, as returned by ``subscriptions.pause/resume/cancel/update_status``.
 
     Times are timezone-aware :class:`~datetime.datetime`; ``next_billing_date`` is a
@@ -175,6 +175,6 @@ class Subscription:
     payment_method: PaymentMethod | None = None
     current_period_start: datetime | None = None
     current_period_end: datetime | None = None
-    metadata: Mapping[str, Any] = attrs.field(factory=dict)
+    metadata: Mapping[str, Any] = json_field()
     livemode: bool | None = None
     extra: Mapping[str, Any] = extra_field()

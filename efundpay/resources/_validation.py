@@ -11,10 +11,11 @@ import enum
 import json
 import math
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 from .._tokens import is_header_token
+from .._wire_rules import format_time
 
 __all__ = [
     "check_bool",
@@ -96,12 +97,11 @@ def check_time(value: object, name: str) -> str | None:
             "a naive datetime is ambiguous"
         )
     try:
-        utc = value.astimezone(UTC)
+        return format_time(value)
     except (OverflowError, ValueError):
         raise ValueError(
             f"{name} falls outside the years 1 to 9999 once converted to UTC"
         ) from None
-    return utc.isoformat().replace("+00:00", "Z")
 
 
 def check_metadata(value: object, name: str) -> dict[str, Any] | None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import http
 import json
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Final
 
+from .._wire_rules import format_time
 from ._records import FakeCustomer, FakeSubscription
 
 __all__ = [
@@ -62,9 +63,7 @@ def dumps(payload: Any) -> bytes:
 
 def iso(moment: datetime | None) -> str | None:
     """ISO 8601 in UTC with a ``Z``, to the second (``2024-01-20T14:22:00Z``)."""
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if moment is None else format_time(moment, timespec="seconds")
 
 
 def _day(value: date | None) -> str | None:

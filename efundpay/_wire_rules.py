@@ -1,13 +1,14 @@
-"""The wire format's rules, one function each, shared by every way of reading a model.
+"""The wire format's rules, one function each: the hooks :mod:`efundpay._convert` gives cattrs.
 
 The hooks here read one JSON value into one attribute, strictly (see :mod:`efundpay._convert`
-for the rules as a whole); the last three functions are the rules of a whole JSON object
-(is it one, its aliases, its unknown keys).  Both the detailed cattrs converter and the hot
-path's generated readers (:mod:`efundpay._readers`) call these same functions, so the two
-cannot drift apart in what they accept.
+for the rules as a whole); the last functions are the rules of a whole JSON object (is it
+one, its aliases, its unknown keys).  Both converters (cattrs' fast and detailed modes) are
+configured with these same functions, so they cannot drift apart in what they accept.
 
 A hook takes ``(value, type)``, as cattrs calls it, and returns the attribute's value or
-raises ``TypeError``/``ValueError`` with a message that names the problem.
+raises ``TypeError``/``ValueError`` with a message that names the problem.  The hook of an
+optional type (``str | None``) is one function, not a ``None`` test wrapped around the hook
+of ``str``: every field of every response costs one Python call, not two.
 """
 
 from __future__ import annotations
@@ -24,32 +25,32 @@ from datetime import UTC, date, datetime
 from typing import Any, Final, TypeVar
 
 __all__ = [
-    "NULLABLE",
     "NULL_STRING",
     "camel",
     "describe",
-    "enum_members",
-    "is_narrowing",
+    "format_time",
     "json_object",
-    "narrowing",
-    "nullable",
     "open_enum",
+    "optional",
     "structure_bool",
     "structure_date",
     "structure_datetime",
     "structure_int",
     "structure_object",
     "structure_open_enum",
+    "structure_optional_date",
+    "structure_optional_datetime",
     "structure_str",
     "structure_str_or_number",
     "structure_strict_enum",
     "structure_text",
     "unknown_keys",
-    "unstructure_datetime",
+    "unstructure_open_enum",
     "with_aliases",
 ]
 
 T = TypeVar("T")
+Hook = Callable[[Any, Any], Any]
 
 
 def _short_repr() -> reprlib.Repr:
@@ -77,26 +78,20 @@ def camel(name: str) -> str:
     return head + "".join(part.capitalize() for part in rest)
 
 
-# -- primitives ---------------------------------------------------------------------------
+def format_time(value: datetime, *, timespec: str = "auto") -> str:
+    """An aware ``datetime`` → ISO 8601 in UTC, written with ``Z``: how the SDK writes times.
 
-_HookT = TypeVar("_HookT", bound=Callable[[Any, Any], Any])
+    Request options (``resume_at``), ``Model.to_dict()`` and the fake's responses all
+    write times with this one function.
 
-
-def narrowing(hook: _HookT) -> _HookT:
-    """Mark ``hook`` as a stricter stand-in for its type's hook, as a per-field override.
-
-    A narrowing hook returns exactly what the type's hook returns for a value of the
-    field's exact type (a ``str`` for ``str``, a known or unknown string for an open enum)
-    and refuses values the type's hook would have kept.  The readers then keep their
-    inline fast path for the field and call the hook only for the other values.
+    >>> from datetime import timedelta, timezone
+    >>> format_time(datetime(2025, 3, 1, 2, tzinfo=timezone(timedelta(hours=2))))
+    '2025-03-01T00:00:00Z'
     """
-    hook.efundpay_narrowing = True  # type: ignore[attr-defined]
-    return hook
+    return value.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
-def is_narrowing(hook: Callable[[Any, Any], Any]) -> bool:
-    """Whether ``hook`` was marked with :func:`narrowing`."""
-    return getattr(hook, "efundpay_narrowing", False) is True
+# -- primitives ---------------------------------------------------------------------------
 
 
 def structure_bool(value: object, _: object) -> bool:
@@ -117,7 +112,6 @@ def structure_int(value: object, _: object) -> int:
     raise TypeError(f"expected an integer, got {describe(value)}")
 
 
-@narrowing
 def structure_str(value: object, _: object) -> str:
     """A string, and nothing else: a number is not silently turned into one."""
     if isinstance(value, str):
@@ -163,8 +157,19 @@ def structure_str_or_number(value: object, _: object) -> str | None:
     raise TypeError(f"expected a string or an integer, got {describe(value)}")
 
 
-def structure_datetime(value: object, _: object) -> datetime:
-    """ISO 8601 or epoch seconds → an aware ``datetime``; no offset means UTC."""
+#: How the docs write an empty time or date.
+NULL_STRING: Final = "null"
+
+
+def structure_datetime(value: object, _: object = None, *, nullable: bool = False) -> Any:
+    """ISO 8601 or epoch seconds → an aware ``datetime``; no offset means UTC.
+
+    ``nullable``: ``None`` and the docs' ``"null"`` read as ``None`` (the hook of
+    ``datetime | None`` is this function with ``nullable=True``: a response has several
+    times, and each costs one Python call, not two).
+    """
+    if nullable and (value is None or value == NULL_STRING):
+        return None
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value)
@@ -180,8 +185,13 @@ def structure_datetime(value: object, _: object) -> datetime:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
-def structure_date(value: object, _: object) -> date:
-    """``YYYY-MM-DD`` (anything after the tenth character, such as a time, is ignored)."""
+def structure_date(value: object, _: object = None, *, nullable: bool = False) -> Any:
+    """``YYYY-MM-DD`` (anything after the tenth character, such as a time, is ignored).
+
+    ``nullable`` as for :func:`structure_datetime`.
+    """
+    if nullable and (value is None or value == NULL_STRING):
+        return None
     if isinstance(value, str):
         try:
             return date.fromisoformat(value[:10])
@@ -190,28 +200,44 @@ def structure_date(value: object, _: object) -> date:
     raise TypeError(f"expected a date YYYY-MM-DD, got {describe(value)}")
 
 
-#: How the docs write an empty time or date.
-NULL_STRING: Final = "null"
+#: The hooks of ``datetime | None`` and ``date | None`` (``functools.partial`` adds no
+#: Python call of its own).
+structure_optional_datetime: Final = functools.partial(structure_datetime, nullable=True)
+structure_optional_date: Final = functools.partial(structure_date, nullable=True)
 
 
-def nullable(hook: Callable[[object, object], T]) -> Callable[[object, object], T | None]:
-    """``hook``, with ``None`` and the docs' literal string ``"null"`` read as ``None``."""
+def optional(
+    hook: Hook, *, exact: type | None = None, null_string: bool = False
+) -> Callable[[object, object], Any]:
+    """The hook of ``X | None``: ``None`` → ``None``, anything else → ``hook``.
 
-    def structure(value: object, type_: object) -> T | None:
-        if value is None or value == NULL_STRING:  # the readers inline this very test
-            return None
+    ``exact``: values of exactly this class are what ``hook`` would return unchanged, and
+    are returned without calling it (``True``'s class is ``bool``, not ``int``, so it still
+    reaches the integer hook, which refuses it).  ``null_string``: the docs' literal
+    ``"null"`` also reads as ``None`` (times and dates).  One Python call per value in the
+    common case.
+    """
+    if null_string:
+
+        def structure_nullable(value: object, type_: object) -> Any:
+            if value is None or value == NULL_STRING:
+                return None
+            return hook(value, type_)
+
+        return structure_nullable
+    if exact is None:
+
+        def structure_optional(value: object, type_: object) -> Any:
+            return None if value is None else hook(value, type_)
+
+        return structure_optional
+
+    def structure_optional_exact(value: object, type_: object) -> Any:
+        if value is None or type(value) is exact:
+            return value
         return hook(value, type_)
 
-    return structure
-
-
-#: The optional types whose empty value may also arrive as ``"null"``, each with the hook of
-#: its other values: the converters register ``nullable(hook)`` for them, and the readers
-#: test for ``None``/``"null"`` inline and then call ``hook`` (one call instead of two).
-NULLABLE: Final[Mapping[Any, Callable[[object, object], object]]] = {
-    datetime | None: structure_datetime,
-    date | None: structure_date,
-}
+    return structure_optional_exact
 
 
 def structure_object(value: object, _: object) -> dict[str, Any]:
@@ -226,11 +252,6 @@ def structure_object(value: object, _: object) -> dict[str, Any]:
     if isinstance(value, Mapping) and all(isinstance(key, str) for key in value):
         return dict(value)
     raise TypeError(f"expected a JSON object, got {describe(value)}")
-
-
-def unstructure_datetime(value: datetime) -> str:
-    """An aware ``datetime`` → ISO 8601 in UTC, written with ``Z``."""
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 # -- open enums ----------------------------------------------------------------------------
@@ -248,8 +269,8 @@ def open_enum(type_: Any) -> type[enum.Enum] | None:
 
 
 @functools.cache
-def enum_members(enum_cls: type[enum.Enum]) -> Mapping[object, enum.Enum]:
-    """Wire value → member: the one table both the hook and the readers look values up in."""
+def _members(enum_cls: type[enum.Enum]) -> Mapping[object, enum.Enum]:
+    """Wire value → member."""
     return {member.value: member for member in enum_cls}
 
 
@@ -264,16 +285,18 @@ def structure_open_enum(type_: Any) -> Callable[[object, object], object]:
 
 def structure_strict_enum(type_: Any) -> Callable[[object, object], object]:
     """An open enum that must arrive as a string: a subscription's ``status``."""
-    return narrowing(_open_enum_hook(type_, strict=True))
+    return _open_enum_hook(type_, strict=True)
 
 
 def _open_enum_hook(type_: Any, *, strict: bool) -> Callable[[object, object], object]:
     enum_cls = open_enum(type_)
     assert enum_cls is not None
     is_optional = type(None) in typing.get_args(type_)
-    members = enum_members(enum_cls)
+    members = _members(enum_cls)
 
-    def structure(value: object, _: object) -> object:
+    def structure_enum(value: object, _: object) -> object:
+        if type(value) is str:  # the common case first: one dict lookup
+            return members.get(value, value)
         if value is None and is_optional:
             return None
         if not isinstance(value, str):
@@ -282,7 +305,12 @@ def _open_enum_hook(type_: Any, *, strict: bool) -> Callable[[object, object], o
             return _kept_as_text(value)
         return members.get(value, value)
 
-    return structure
+    return structure_enum
+
+
+def unstructure_open_enum(value: object) -> object:
+    """An open enum's value as JSON: a member → its value; an unknown string as it is."""
+    return value.value if isinstance(value, enum.Enum) else value
 
 
 # -- whole objects -------------------------------------------------------------------------
