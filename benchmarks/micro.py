@@ -20,12 +20,7 @@ import sys
 import timeit
 from typing import Final
 
-import efundpay
-from efundpay._request import APIRequest
-from efundpay._response import read_response
-from efundpay._transport import HTTPResponse
-
-from .stub_server import PAYLOAD, SUBSCRIPTION_ID
+from .layers import parse_once
 
 __all__ = ["import_times_ms", "parse_time_us"]
 
@@ -61,17 +56,6 @@ def import_times_ms(runs: int) -> tuple[float, float]:
 
 def parse_time_us(repeats: int = 15, number: int = 2000) -> float:
     """µs to turn a 200 response carrying the seed subscription into the model."""
-    request = APIRequest(
-        operation="subscriptions.pause",
-        api="v4",
-        method="POST",
-        path=f"/v4/subscriptions/{SUBSCRIPTION_ID}/status",
-        model=efundpay.Subscription,
-    )
-    response = HTTPResponse(200, {"Content-Type": "application/json"}, PAYLOAD)
-
-    def parse() -> None:
-        read_response(response, request, url="http://127.0.0.1/", secrets=("sk_test_x",))
-
+    parse = parse_once()
     parse()  # the first call may build what later calls reuse
     return min(timeit.repeat(parse, repeat=repeats, number=number)) / number * 1e6
