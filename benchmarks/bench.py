@@ -91,7 +91,11 @@ def _profile(subject: AsyncSubject | SyncSubject, calls: int) -> None:
 def _commit() -> str | None:
     root = Path(__file__).resolve().parent.parent
     done = subprocess.run(
-        ["git", "describe", "--always", "--dirty"], cwd=root, capture_output=True, text=True
+        ["git", "describe", "--always", "--dirty"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     return done.stdout.strip() or None
 

@@ -27,8 +27,19 @@ from efundpay import AiohttpTransport, HTTPRequest, HTTPResponse, Timeout
 from efundpay._request import APIRequest
 from efundpay._response import read_response
 
-from .clients import API_KEY, BODY, MERCHANT, PATH, AsyncCall, AsyncSubject, SyncCall, SyncSubject
-from .clients import _check, _check_model, _headers
+from .clients import (
+    API_KEY,
+    BODY,
+    MERCHANT,
+    PATH,
+    AsyncCall,
+    AsyncSubject,
+    SyncCall,
+    SyncSubject,
+    _check,
+    _check_model,
+    _headers,
+)
 from .stub_server import PAYLOAD, SUBSCRIPTION_ID
 
 __all__ = ["LAYERS", "parse_once"]

@@ -109,8 +109,8 @@ def _wall_clock(figures: Mapping[str, Figures]) -> list[str]:
         ]
         lines.append(_row(cells, widths))
     for n in levels:
-        rates = ", ".join(f"{name} {fig.calls_per_second[n]:,.0f}" for name, fig in figures.items())
-        lines.append(f"  calls/s at {n} (median): {rates}")
+        shown = ", ".join(f"{name} {fig.calls_per_second[n]:,.0f}" for name, fig in figures.items())
+        lines.append(f"  calls/s at {n} (median): {shown}")
     return lines
 
 
