@@ -7,6 +7,10 @@ fails, and a retry adds attempts the server must answer.  The scenario reports h
 calls succeeded, how they failed, the attempts the server really received (its own count,
 ``GET /_stats``) and the wall time.  It is a report, not a pass/fail check.
 
+Where ``benchmarks/overload.py`` exists (the pool's own overload benchmark, with its own slow
+server), :func:`run_overload` drives that harness and only reports its result here, so the
+two can never disagree; this module's own server and driver are the fallback.
+
 Run it alone with ``python -m benchmarks.overload_scenario [--calls 10000] [--delay 0.2]``.
 """
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import sys
 import time
@@ -21,6 +26,8 @@ import urllib.request
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from types import ModuleType
+from typing import Any
 
 import efundpay
 
@@ -81,8 +88,30 @@ async def _drive(base_url: str, calls: int) -> tuple[Counter[str], float]:
         return outcomes, time.perf_counter() - started
 
 
+def _pool_harness() -> ModuleType | None:
+    try:
+        return importlib.import_module("benchmarks.overload")
+    except ModuleNotFoundError:
+        return None
+
+
+def _with_pool_harness(harness: Any, calls: int, delay: float) -> OverloadResult:
+    async def run() -> tuple[Any, int]:
+        with harness.slow_server(delay) as url:
+            result = await harness.run_overload(url, calls=calls)
+            return result, await harness.attempts_counted(url)
+
+    result, attempts = asyncio.run(run())
+    failed = Counter(type(exc).__name__ for exc in result.failures)
+    return OverloadResult(calls, delay, result.successes, dict(failed), attempts, result.wall)
+
+
 def run_overload(calls: int = 10_000, delay: float = 0.2) -> OverloadResult:
-    """Run the scenario against a stub server of its own."""
+    """Run the scenario against a slow server of its own (``benchmarks/overload.py``'s when
+    that module exists, else the stub with a delay)."""
+    harness = _pool_harness()
+    if harness is not None:
+        return _with_pool_harness(harness, calls, delay)
     with running_stub_server(delay=delay) as base_url:
         before = _server_count(base_url)
         outcomes, wall = asyncio.run(_drive(base_url, calls))

@@ -7,14 +7,18 @@ shaped as documented.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
+import types
+from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
-from benchmarks import instructions
+from benchmarks import instructions, overload_scenario
 from benchmarks.measure import paired_ratio
 from benchmarks.report import Run, goals
 
@@ -68,3 +72,30 @@ def test_callgrind_counts_the_instructions_of_one_parse() -> None:
     # A parse runs tens of thousands of instructions (JSON decoding and the model), not
     # hundreds and not tens of millions: the differential took the start-up cost out.
     assert 10_000 < per_call < 2_000_000
+
+
+def test_the_overload_report_takes_the_pool_harness_result_as_it_is() -> None:
+    # The shape of benchmarks/overload.py's harness: a sync slow_server(delay) yielding a
+    # URL, an async run_overload(url, calls=) and attempts_counted(url).
+    class Result:
+        successes, wall = 7, 1.5
+        failures: ClassVar = [TimeoutError(), TimeoutError(), KeyError()]
+
+    @contextlib.contextmanager
+    def slow_server(delay: float) -> Iterator[str]:
+        assert delay == 0.2
+        yield "http://127.0.0.1:9"
+
+    async def run_overload(url: str, *, calls: int) -> Result:
+        assert calls == 10
+        return Result()
+
+    async def attempts_counted(url: str) -> int:
+        return 12
+
+    harness = types.SimpleNamespace(
+        slow_server=slow_server, run_overload=run_overload, attempts_counted=attempts_counted
+    )
+    result = overload_scenario._with_pool_harness(harness, 10, 0.2)
+    assert (result.succeeded, result.attempts_received, result.wall_s) == (7, 12, 1.5)
+    assert result.failed == {"TimeoutError": 2, "KeyError": 1}
