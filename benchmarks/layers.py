@@ -9,7 +9,9 @@ loop), and reading the answer into models.  Counting the instructions of each la
   (the same headers, a fresh idempotency key) and decoding the JSON, as raw aiohttp does;
 - ``pipeline, no I/O``: ``AsyncEFundPay.subscriptions.pause`` through a transport that
   answers at once with the stub's bytes: everything the SDK does except the network;
-- ``parse alone``: reading the 200 response into a :class:`~efundpay.Subscription`.
+- ``parse alone``: reading the 200 response into a :class:`~efundpay.Subscription`;
+- ``json.loads alone``: decoding the same bytes, which raw aiohttp's subject does too, so
+  ``parse alone - json.loads alone`` is what the typed models cost.
 
 This is the one module that reaches into the SDK's private names (the parse entry point and
 the transport's place in the pipeline); when they move, only this file follows them.
@@ -111,10 +113,21 @@ def _parse_alone(base_url: str) -> Iterator[SyncCall]:
     yield parse_once()
 
 
+@contextlib.contextmanager
+def _json_alone(base_url: str) -> Iterator[SyncCall]:
+    del base_url
+
+    def decode() -> None:
+        _check(200, json.loads(_ANSWER.content))
+
+    yield decode
+
+
 # The layers, with the concurrency each is counted at: the network subjects at 64 callers
 # (where the client is CPU-bound), the in-process ones one call at a time.
 LAYERS: Final[tuple[tuple[AsyncSubject | SyncSubject, int], ...]] = (
     (AsyncSubject("transport alone", _transport_alone), 64),
     (AsyncSubject("pipeline, no I/O", _pipeline_without_io), 1),
     (SyncSubject("parse alone", _parse_alone), 1),
+    (SyncSubject("json.loads alone", _json_alone), 1),
 )

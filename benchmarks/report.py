@@ -130,6 +130,7 @@ def _instructions(ins: Mapping[str, float]) -> list[str]:
             "pipeline, no I/O",
             "parse alone",
         ),
+        "typed models (parse alone - json.loads alone)": ("parse alone", "json.loads alone"),
     }
     for label, (a, b) in parts.items():
         if a in ins and b in ins:
