@@ -168,12 +168,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if not any(s.name == "EFundPay" for s in SUBJECTS):
         print("note: efundpay.EFundPay is not available in this checkout; skipped", file=sys.stderr)
+    environment = _environment()  # before measuring: the commit the figures belong to
     run, overload = _measure(args)
     found = goals(run)
     print(render(run, found))
     if args.json:
         result = {
-            "environment": _environment(),
+            "environment": environment,
             "settings": {
                 key: getattr(args, key)
                 for key in ("quick", "rounds", "calls", "burst", "levels", "instruction_calls")
