@@ -25,6 +25,7 @@ import datetime
 import json
 import platform
 import pstats
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -90,6 +91,8 @@ def _profile(subject: AsyncSubject | SyncSubject, calls: int) -> None:
 
 def _commit() -> str | None:
     root = Path(__file__).resolve().parent.parent
+    if shutil.which("git") is None:
+        return None  # not a checkout with git at hand: the figures name no commit
     done = subprocess.run(
         ["git", "describe", "--always", "--dirty"],
         cwd=root,
