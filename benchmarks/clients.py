@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import queue
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from efundpay._client import USER_AGENT
 
 from .stub_server import SUBSCRIPTION_ID
 
-__all__ = ["SUBJECTS", "AsyncSubject", "SyncSubject"]
+__all__ = ["REQUESTS_PER_THREAD", "SUBJECTS", "AsyncSubject", "SyncSubject", "subject_named"]
 
 AsyncCall = Callable[[], Awaitable[None]]
 SyncCall = Callable[[], None]
@@ -133,6 +134,42 @@ def _requests_session(base_url: str) -> Iterator[SyncCall]:
             _check(response.status_code, response.json())
 
         yield call
+
+
+@contextlib.contextmanager
+def _requests_per_thread(base_url: str) -> Iterator[SyncCall]:
+    # What a program without a thread-safe client does: a session per thread.  Each call
+    # takes an idle session (a new one when every existing one is busy) and gives it back, so
+    # N threads end up with N sessions of their own, kept warm from one burst to the next.
+    url = base_url + PATH
+    idle: queue.SimpleQueue[requests.Session] = queue.SimpleQueue()
+    made: list[requests.Session] = []
+
+    def call() -> None:
+        try:
+            session = idle.get_nowait()
+        except queue.Empty:
+            session = requests.Session()
+            made.append(session)
+        try:
+            response = session.post(url, data=BODY, headers=_headers(), timeout=TIMEOUT)
+            _check(response.status_code, response.json())
+        finally:
+            idle.put(session)
+
+    try:
+        yield call
+    finally:
+        for session in made:
+            session.close()
+
+
+REQUESTS_PER_THREAD: Final = SyncSubject("requests.Session per thread", _requests_per_thread)
+
+
+def subject_named(name: str) -> AsyncSubject | SyncSubject:
+    """The subject called ``name``, among :data:`SUBJECTS` and :data:`REQUESTS_PER_THREAD`."""
+    return next(s for s in (*SUBJECTS, REQUESTS_PER_THREAD) if s.name == name)
 
 
 def _subjects() -> tuple[AsyncSubject | SyncSubject, ...]:

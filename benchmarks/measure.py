@@ -1,10 +1,11 @@
 """Timing loops: per-call latency of sequential calls, and calls/s under concurrency.
 
 Every client is opened once and kept open for the whole run, and the clients take turns in
-short slices (a hundred sequential calls, or one burst at one concurrency level), their order
-rotating from one turn to the next.  A machine that gets busier or quieter during the run
-therefore slows every client alike, which is what makes the ratios between them mean
-something on a shared machine.
+rounds (a slice of sequential calls, or one burst at one concurrency level), their order
+rotating from one round to the next.  A machine that gets busier or quieter during the run
+therefore slows every client alike.  Ratios are paired: computed within each round (where
+the clients ran back to back) and then the median of those taken (:func:`paired_ratio`), so
+a slow round moves one sample, not a client's whole figure.
 
 Async clients are driven by tasks on the run's event loop; blocking clients by threads
 sharing one client (while they run, the loop waits: no async client is in use then).
@@ -25,9 +26,7 @@ from dataclasses import dataclass, field
 
 from .clients import AsyncCall, AsyncSubject, SyncCall, SyncSubject
 
-__all__ = ["Figures", "measure_all"]
-
-SLICE = 100  # sequential calls per turn
+__all__ = ["Figures", "measure_all", "paired_ratio"]
 
 
 @dataclass
@@ -36,9 +35,17 @@ class Figures:
 
     median_us: float = 0.0
     p99_us: float = 0.0
+    # the median µs per call of each round's slice of sequential calls, round by round
+    rounds_us: list[float] = field(default_factory=list)
     calls_per_second: dict[int, float] = field(default_factory=dict)
-    # calls/s of every burst, by level: the spread shows how noisy the machine was
+    # calls/s of every burst, by level, round by round: the spread shows the machine's noise
     bursts: dict[int, list[float]] = field(default_factory=dict)
+
+
+def paired_ratio(subject: Sequence[float], reference: Sequence[float]) -> float:
+    """The median over rounds of ``subject[r] / reference[r]``: a ratio of two clients
+    measured back to back in each round, robust to a round that the machine slowed."""
+    return statistics.median(s / r for s, r in zip(subject, reference, strict=True))
 
 
 # -- one client, either kind -----------------------------------------------------------------
@@ -140,14 +147,18 @@ async def _measure(
 ) -> dict[str, Figures]:
     figures = {client.name: Figures() for client in opened}
     samples: dict[str, list[int]] = {client.name: [] for client in opened}
-    for client in opened:
-        await client.sequential(_warmup_calls(1))
-    for turn in _turns(opened, max(1, calls // SLICE)):
-        for client in turn:
-            samples[client.name] += await client.sequential(SLICE)
-    for name, taken in samples.items():
-        figures[name].median_us = statistics.median(taken) / 1000
-        figures[name].p99_us = statistics.quantiles(taken, n=100)[98] / 1000
+    slice_calls = calls // rounds if rounds else 0
+    if slice_calls:
+        for client in opened:
+            await client.sequential(_warmup_calls(1))
+        for turn in _turns(opened, rounds):
+            for client in turn:
+                taken = await client.sequential(slice_calls)
+                samples[client.name] += taken
+                figures[client.name].rounds_us.append(statistics.median(taken) / 1000)
+        for name, taken in samples.items():
+            figures[name].median_us = statistics.median(taken) / 1000
+            figures[name].p99_us = statistics.quantiles(taken, n=100)[98] / 1000
     for level in levels:
         calls_per_burst = max(burst, 4 * level)  # every caller makes a few calls
         for client in opened:
@@ -194,8 +205,9 @@ def measure_all(
 ) -> dict[str, Figures]:
     """Figures for every subject, measured in interleaved turns (see the module docstring).
 
-    ``calls`` sequential calls per client, in slices of :data:`SLICE`; then, at each level,
-    ``rounds`` bursts of ``burst`` calls per client, of which the median rate is reported.
+    ``calls`` sequential calls per client, in ``rounds`` slices (none when ``calls`` is 0);
+    then, at each level, ``rounds`` bursts of ``burst`` calls per client, of which the median
+    rate is reported.
     """
     return asyncio.run(
         _open_and_measure(

@@ -7,13 +7,18 @@ of its own so that its work never shares the measuring process's interpreter loc
 loop, and it does as little as a server can, so that differences between clients stay
 visible instead of drowning in server time.
 
-Run it by hand with ``python -m benchmarks.stub_server`` (it prints its port and serves until
-its standard input closes); the benchmark and ``tests/test_scale.py`` use
+With a delay (``--delay 0.2``) it holds every answer that long, as a loaded eFundPay would:
+the overload scenario's server.  ``GET /_stats`` answers ``{"requests": N}``, the requests it
+has received on the API route, so a scenario can count the attempts that really arrived.
+
+Run it by hand with ``python -m benchmarks.stub_server [--delay S]`` (it prints its port and
+serves until its standard input closes); the benchmark and ``tests/test_scale.py`` use
 :func:`running_stub_server`.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
@@ -37,16 +42,28 @@ _ROOT: Final = Path(__file__).resolve().parent.parent
 _STOP_TIMEOUT: Final = 30.0
 
 
-async def _handle(request: web.BaseRequest) -> web.Response:
-    await request.read()  # a real server reads the body; so does this one
-    if request.method != "POST" or not _ROUTE.fullmatch(request.raw_path):
-        return web.Response(status=404, text="no such route")
-    return web.Response(body=PAYLOAD, content_type="application/json")
+class _Handler:
+    """Answers the API route (after ``delay`` seconds, if any) and counts what arrived."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.requests = 0
+
+    async def __call__(self, request: web.BaseRequest) -> web.Response:
+        await request.read()  # a real server reads the body; so does this one
+        if request.method == "GET" and request.raw_path == "/_stats":
+            return web.json_response({"requests": self.requests})
+        if request.method != "POST" or not _ROUTE.fullmatch(request.raw_path):
+            return web.Response(status=404, text="no such route")
+        self.requests += 1
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        return web.Response(body=PAYLOAD, content_type="application/json")
 
 
-async def _serve() -> None:
+async def _serve(delay: float) -> None:
     # The low-level server: no router, no middlewares and no access log to pay for.
-    runner = web.ServerRunner(web.Server(_handle, access_log=None))
+    runner = web.ServerRunner(web.Server(_Handler(delay), access_log=None))
     await runner.setup()
     try:
         site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
@@ -59,10 +76,11 @@ async def _serve() -> None:
 
 
 @contextlib.contextmanager
-def running_stub_server() -> Iterator[str]:
-    """Start the stub in a child process; yields its base URL, stops it on exit."""
+def running_stub_server(delay: float = 0.0) -> Iterator[str]:
+    """Start the stub in a child process (answering after ``delay`` seconds); yields its base
+    URL, stops it on exit."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.stub_server"],
+        [sys.executable, "-m", "benchmarks.stub_server", "--delay", repr(delay)],
         cwd=_ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -86,4 +104,6 @@ def running_stub_server() -> Iterator[str]:
 
 
 if __name__ == "__main__":
-    asyncio.run(_serve())
+    _parser = argparse.ArgumentParser(prog="python -m benchmarks.stub_server")
+    _parser.add_argument("--delay", type=float, default=0.0, help="seconds to hold each answer")
+    asyncio.run(_serve(_parser.parse_args().delay))
