@@ -206,12 +206,16 @@ def tests_lowest(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def tests_without_signing(session: nox.Session) -> None:
     """The SDK without the signing extra: bearer use works, JWTAuth/SignedRequestAuth say
-    what to install.  Only pytest is added, so cryptography and PyJWT are really absent.
+    what to install, and ``efundpay demo`` runs its bearer tour.  Only pytest and Hypothesis
+    (the suite's conftest sets its profile) are added, so cryptography and PyJWT are really
+    absent.
     """
-    pytest = [
-        r for r in nox.project.dependency_groups(PYPROJECT, "tests") if r.startswith("pytest")
+    tools = [
+        r
+        for r in nox.project.dependency_groups(PYPROJECT, "tests")
+        if r.startswith(("pytest", "hypothesis"))
     ]
-    session.install(*pytest, ".")
+    session.install(*tools, ".")
     session.run(
         "python",
         "-c",
@@ -219,6 +223,7 @@ def tests_without_signing(session: nox.Session) -> None:
         "sys.exit(any(importlib.util.find_spec(m) for m in ('cryptography', 'jwt')))",
     )
     session.run("pytest", "-m", "without_signing", "tests/test_auth_without_signing.py")
+    session.run("efundpay", "demo")
 
 
 @nox.session(python="3.11")
@@ -263,7 +268,7 @@ def docs(session: nox.Session) -> None:
     ``FakeEFundPay`` started by ``docs/conf.py``; nothing leaves loopback.
     """
     _install_groups(session, "docs")
-    session.install(".")
+    session.install(".[signing]")  # the Authentication, Testing and Notifications examples
     for builder in ("html", "doctest"):
         session.run(
             "sphinx-build", "-W", "--keep-going", "-b", builder, "docs", f"docs/_build/{builder}"
