@@ -18,10 +18,7 @@ ALLOWED = {
     ("_exit", "efundpay._redact"): "redacting secrets and card data from error text: "
     "no public redaction API",
     ("_output", "efundpay._redact"): "masking card data and secrets in printed models",
-    ("_output", "efundpay._convert"): "a model as wire-named JSON until models' to_dict() lands",
     ("_webhooks", "efundpay._redact"): "masking a verified notification before printing it",
-    ("_webhooks", "efundpay._convert"): "a notification as wire-named JSON",
-    ("_trace", "efundpay._retry"): "parse_retry_after, until the trace reads raw responses",
     ("_commands", "efundpay.resources._validation"): "the SDK's reason rule, checked before a "
     "bulk run starts",
     ("_bulkfiles", "efundpay.resources._validation"): "the SDK's id rule, applied to CSV rows",
