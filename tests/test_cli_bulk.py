@@ -12,13 +12,22 @@ import anyio
 import anyio.lowlevel
 import pytest
 
-from efundpay import AsyncEFundPay, HTTPRequest, HTTPResponse, MockTransport, RateLimitError
+from efundpay import (
+    APIStatusError,
+    AsyncEFundPay,
+    HTTPRequest,
+    HTTPResponse,
+    MockTransport,
+    RateLimitError,
+    RetryEvent,
+    RetryPolicy,
+)
 from efundpay.__main__ import main
 from efundpay.cli import ExitCode
 from efundpay.cli._bulk import RATE_LIMIT_ROUNDS
 from efundpay.cli._bulkfiles import read_ids
 from efundpay.cli._progress import Progress
-from efundpay.cli._trace import RateGate, TracingTransport, traced
+from efundpay.cli._trace import DEFAULT_RATE_LIMIT_PAUSE, RateGate
 from efundpay.testing import FakeEFundPay
 from tests.helpers import point_environment_at
 
@@ -258,27 +267,28 @@ def test_progress_draws_only_on_a_terminal() -> None:
 
 
 @pytest.mark.anyio
-async def test_a_429_holds_every_request_of_the_batch_without_sending_it() -> None:
-    gate = RateGate()
+async def test_a_429_the_sdk_waits_out_holds_the_whole_batch_by_its_retry_after(
+    fake: FakeEFundPay,
+) -> None:
+    gate = RateGate(clock=lambda: 100.0)  # a frozen clock: the hold is exactly what was asked
+    fake.add_subscription("sub_1")
+    fake.fail_next(429, retry_after=0.01)
+    policy = RetryPolicy(on_retry=gate.on_retry)
+    async with AsyncEFundPay(**fake.client_kwargs(), retry=policy) as client:
+        response = await client.subscriptions.with_raw_response.pause("sub_1")
+    assert response.attempts == 2  # the SDK waited the 429 out itself...
+    assert gate.hits == 1
+    assert gate.remaining() == pytest.approx(0.01)  # ...and every other worker waits it too
 
-    def answer(request: HTTPRequest) -> HTTPResponse:
-        return HTTPResponse.from_json(429, {"code": "rate_limited"}, {"Retry-After": "30"})
 
-    transport = TracingTransport(MockTransport(answer), gate)
-    client = AsyncEFundPay(api_key="sk_test_x", merchant_account_id="acct_1",
-                           max_retries=0, transport=transport)  # fmt: skip
-    async with client:
-        with traced() as trace, pytest.raises(RateLimitError):
-            await client.subscriptions.pause("sub_1")
-        assert trace.attempts == 1
-        assert 29 < gate.remaining() <= 30
-        # Another worker's request is answered for the gate, at once, and never goes out: the
-        # SDK waits out the Retry-After itself (here it may not retry, so it raises).
-        with traced() as trace, pytest.raises(RateLimitError) as raised:
-            await client.subscriptions.pause("sub_2")
-        assert trace.attempts == 0
-        assert raised.value.retry_after is not None and 29 < raised.value.retry_after <= 30
-    assert len(transport.inner.requests) == 1  # type: ignore[attr-defined]
+def test_only_a_rate_limit_holds_the_gate() -> None:
+    gate = RateGate(clock=lambda: 0.0)
+    refused = APIStatusError("unavailable", status_code=503)
+    gate.on_retry(RetryEvent("subscriptions.pause", 1, refused, 0.5, "key"))
+    assert gate.remaining() == 0
+    limited = RateLimitError("slow down", status_code=429, retry_after=None)
+    gate.on_retry(RetryEvent("subscriptions.pause", 1, limited, 1.0, "key"))
+    assert gate.remaining() == DEFAULT_RATE_LIMIT_PAUSE  # no Retry-After: the default pause
 
 
 def test_no_more_than_concurrency_calls_are_in_flight(

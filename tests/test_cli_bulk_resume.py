@@ -88,7 +88,7 @@ def test_with_many_workers_no_id_stopped_by_the_rate_limit_is_called_unknown(
     assert sum(row["outcome"] == "not_sent" for row in final.values()) >= 12 - 4
 
 
-def test_a_hold_is_answered_without_sending_and_outside_the_attempt_timeout(
+def test_a_hold_is_waited_out_before_the_call_and_outside_the_attempt_timeout(
     fake: FakeEFundPay, tmp_path: Path
 ) -> None:
     # A hold longer than the attempt timeout (1 s) but within the cap: every id still ends ok,

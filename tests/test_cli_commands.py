@@ -214,3 +214,16 @@ def test_ctrl_c_exits_130_and_says_how_to_resume(
     argv = ["subscriptions", "pause", "--from-file", "ids.csv", "--results", "out.csv"]
     assert main(argv) == 130
     assert "--resume-from out.csv --results out.csv" in capsys.readouterr().err
+
+
+def test_a_retried_change_reports_the_attempts_key_and_last_request_id_of_the_sdk(
+    fake: FakeEFundPay, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.fail_next(503, apply=True, retry_after=0, operation="subscriptions.status")
+    assert main(["--json", "subscriptions", "pause", SUB]) == 0
+    document = json_out(capsys)
+    first, second = fake.requests
+    assert document["attempts"] == 2
+    assert document["request_id"] == second.request_id != first.request_id
+    key = document["idempotency_key"]
+    assert key and key == first.headers["idempotency-key"] == second.headers["idempotency-key"]

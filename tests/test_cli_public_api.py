@@ -18,10 +18,7 @@ ALLOWED = {
     ("_exit", "efundpay._redact"): "redacting secrets and card data from error text: "
     "no public redaction API",
     ("_output", "efundpay._redact"): "masking card data and secrets in printed models",
-    ("_output", "efundpay._convert"): "a model as wire-named JSON until models' to_dict() lands",
     ("_webhooks", "efundpay._redact"): "masking a verified notification before printing it",
-    ("_webhooks", "efundpay._convert"): "a notification as wire-named JSON",
-    ("_trace", "efundpay._retry"): "parse_retry_after, until the trace reads raw responses",
     ("_commands", "efundpay.resources._validation"): "the SDK's reason rule, checked before a "
     "bulk run starts",
     ("_bulkfiles", "efundpay.resources._validation"): "the SDK's id rule, applied to CSV rows",
@@ -90,3 +87,22 @@ def test_the_checker_sees_relative_absolute_and_nested_private_imports() -> None
 def test_client_construction_goes_through_the_public_constructor() -> None:
     connect = (CLI / "_connect.py").read_text(encoding="utf-8")
     assert "resolve_config" not in connect and "os.environ.get(ENV_MERCHANT" not in connect
+
+
+#: CLI modules that wrap the client's transport -> why the public interface does not serve.
+TRANSPORT_WRAPPERS = {
+    "_demo_auth": "the demo shows the header and claims of the JWT it sent (never its "
+    "signature); that credential is in no response or error, by design",
+}
+
+
+def test_call_metadata_comes_from_the_sdk_not_from_a_transport_wrapper() -> None:
+    wrappers = {
+        path.stem
+        for path in CLI.glob("*.py")
+        if "def handle_request" in path.read_text(encoding="utf-8")
+    }
+    assert wrappers == TRANSPORT_WRAPPERS.keys()
+    for path in CLI.glob("*.py"):
+        text = path.read_text(encoding="utf-8").lower()
+        assert "x-request-id" not in text, f"{path.name} reads request ids off the wire"

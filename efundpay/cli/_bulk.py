@@ -51,7 +51,7 @@ from ._connect import open_client
 from ._exit import ExitCode, Failure, UsageError, describe_failure
 from ._output import Output
 from ._progress import Progress
-from ._trace import CallTrace, RateGate, traced
+from ._trace import RateGate
 
 __all__ = ["RATE_LIMIT_ROUNDS", "run_bulk"]
 
@@ -126,34 +126,45 @@ class _Run:
         """Change one subscription, recording a pending row first and the outcome last."""
         self.writer.write(ResultRow(job.id, Outcome.PENDING, idempotency_key=job.key))
         maybe_applied = False  # by an earlier round, whatever the last one says
-        with traced() as trace:
-            try:
-                for round_ in range(RATE_LIMIT_ROUNDS + 1):
-                    if self.gate.remaining() <= self.retry_after_cap:
-                        await self.gate.wait()  # here, not inside an attempt's timeout
-                    try:
-                        subscription = await self.client.subscriptions.update_status(
-                            job.id, status=self.status, idempotency_key=job.key, **self.options
-                        )
-                    except RateLimitError as exc:
-                        maybe_applied = maybe_applied or exc.outcome_unknown
-                        if round_ < RATE_LIMIT_ROUNDS and not self.beyond_cap(exc):
-                            self.announce_pause()
-                            continue
-                        error: Exception = exc
-                    except (APIError, ConfigurationError, ValueError, TypeError) as exc:
-                        error = exc  # ConfigurationError: e.g. no credentials for v4 calls
+        called = False  # whether a call for this id began (its request may have left)
+        limited: RateLimitError | None = None  # the last round's answer
+        try:
+            for round_ in range(RATE_LIMIT_ROUNDS + 1):
+                if self.gate.remaining() > self.retry_after_cap:
+                    # eFundPay asked for a longer pause than the run waits: it is stopping.
+                    if limited is None:
+                        self.record_not_sent(job)
                     else:
-                        self.record_ok(job, str(subscription.status), trace.request_id)
-                        return
-                    self.record_failure(job, error, trace, maybe_applied=maybe_applied)
+                        self.record_failure(job, limited, maybe_applied=maybe_applied)
                     return
-            except anyio.get_cancelled_exc_class():
-                # The run is stopping; a request that never left can say so.  One that did
-                # keeps its pending row, and resume finishes it with the same key.
-                if trace.attempts == 0:
-                    self.record_not_sent(job)
-                raise
+                await self.gate.wait()  # here, not inside an attempt's timeout
+                called = True
+                try:
+                    response = await self.client.subscriptions.with_raw_response.update_status(
+                        job.id, status=self.status, idempotency_key=job.key, **self.options
+                    )
+                    subscription = response.parse()
+                except RateLimitError as exc:
+                    self.gate.hold(exc.retry_after)  # the SDK's own retries are spent
+                    maybe_applied = maybe_applied or exc.outcome_unknown
+                    limited = exc
+                    if round_ < RATE_LIMIT_ROUNDS and not self.beyond_cap(exc):
+                        self.announce_pause()
+                        continue
+                    error: Exception = exc
+                except (APIError, ConfigurationError, ValueError, TypeError) as exc:
+                    error = exc  # ConfigurationError: e.g. no credentials for v4 calls
+                else:
+                    self.record_ok(job, str(subscription.status), response.request_id)
+                    return
+                self.record_failure(job, error, maybe_applied=maybe_applied)
+                return
+        except anyio.get_cancelled_exc_class():
+            # The run is stopping; an id whose call never began can say so.  One whose call
+            # did keeps its pending row, and resume finishes it with the same key.
+            if not called:
+                self.record_not_sent(job)
+            raise
 
     def record_ok(self, job: _Job, status: str, request_id: str | None) -> None:
         """Write a changed id's row."""
@@ -178,18 +189,13 @@ class _Run:
         if wait >= _ANNOUNCE_PAUSE and not self.progress.enabled:
             self.out.note(f"efundpay: rate limited by eFundPay; the batch waits {wait:.0f}s")
 
-    def record_failure(
-        self, job: _Job, error: Exception, trace: CallTrace, *, maybe_applied: bool = False
-    ) -> None:
+    def record_failure(self, job: _Job, error: Exception, *, maybe_applied: bool = False) -> None:
         """Write a failed id's row; stop the run when the error dooms every other id too."""
         failure = describe_failure(error, self.out.secrets)
-        request_id = trace.request_id
         if not isinstance(error, APIError):
             outcome = Outcome.INVALID  # e.g. an unusable idempotency key in --resume-from
         elif error.outcome_unknown or maybe_applied:
             outcome = Outcome.UNKNOWN
-        elif trace.attempts == 0:
-            outcome = Outcome.NOT_SENT  # answered by the rate gate, never sent
         else:
             outcome = Outcome.FAILED
         self.tally.counts[outcome] += 1
@@ -200,7 +206,7 @@ class _Run:
                 error_type=failure.error_type,
                 error_code=failure.code or "",
                 message=failure.message,
-                request_id=failure.request_id or request_id or "",
+                request_id=failure.request_id or "",
                 idempotency_key=job.key,
             )
         )
@@ -243,6 +249,8 @@ def _jobs(
             continue
         kept = earlier is not None and _keeps_its_key(earlier)
         key = earlier.idempotency_key if earlier is not None and kept else ""
+        # The key is made here, not by the SDK: the pending row that names it is written
+        # before the call, so a run killed mid-call resumes with the key the call carried.
         jobs.append(_Job(row.id, key or str(uuid.uuid4())))
     return jobs
 
@@ -290,8 +298,8 @@ async def run_bulk(
     recorded = read_results(args.resume_from, kind) if args.resume_from else {}
     tally = _Tally()
     gate = RateGate()
-    policy = RetryPolicy()
-    client, _ = open_client(args, key, gate=gate, connections=args.concurrency, retry=policy)
+    policy = RetryPolicy(on_retry=gate.on_retry)
+    client = open_client(args, key, connections=args.concurrency, retry=policy)
     with open_results(args.results, args.resume_from, kind) as writer:
         jobs = _jobs(args, out, writer, tally, recorded)
         run = _Run(

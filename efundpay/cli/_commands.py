@@ -10,7 +10,7 @@ from ..settings import Secret
 from ._connect import open_client
 from ._exit import ExitCode
 from ._output import Output, customer_lines, safe_json, subscription_lines
-from ._trace import traced
+from ._trace import CallRecord
 from ._values import merge_metadata
 
 __all__ = ["STATUS_OF_ACTION", "change_subscription", "status_options", "toggle_customer"]
@@ -44,12 +44,11 @@ def status_options(args: argparse.Namespace, action: str) -> dict[str, Any]:
 
 async def toggle_customer(args: argparse.Namespace, out: Output, key: Secret | None) -> ExitCode:
     """``efundpay customers toggle ID``."""
-    client, _ = open_client(args, key, v4=False)
+    client = open_client(args, key, v4=False)
     async with client:
-        with traced() as trace:
-            customer = await client.customers.toggle(args.customer_id)
-    data = safe_json(customer, out.secrets)
-    out.result("customer", data, customer_lines(data), trace)
+        response = await client.customers.with_raw_response.toggle(args.customer_id)
+    data = safe_json(response.parse(), out.secrets)
+    out.result("customer", data, customer_lines(data), CallRecord.of(response))
     return ExitCode.OK
 
 
@@ -58,15 +57,14 @@ async def change_subscription(
 ) -> ExitCode:
     """``efundpay subscriptions pause|resume|cancel ID``."""
     options = status_options(args, action)
-    client, _ = open_client(args, key)
+    client = open_client(args, key)
     async with client:
-        with traced() as trace:
-            subscription = await client.subscriptions.update_status(
-                args.subscription_id,
-                status=STATUS_OF_ACTION[action],
-                idempotency_key=args.idempotency_key,
-                **options,
-            )
-    data = safe_json(subscription, out.secrets)
-    out.result("subscription", data, subscription_lines(data), trace)
+        response = await client.subscriptions.with_raw_response.update_status(
+            args.subscription_id,
+            status=STATUS_OF_ACTION[action],
+            idempotency_key=args.idempotency_key,
+            **options,
+        )
+    data = safe_json(response.parse(), out.secrets)
+    out.result("subscription", data, subscription_lines(data), CallRecord.of(response))
     return ExitCode.OK

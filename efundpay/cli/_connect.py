@@ -27,7 +27,6 @@ from ..settings import (
     auth_from_env,
     v3_auth_from_env,
 )
-from ._trace import RateGate, TracingTransport
 
 __all__ = ["api_key", "open_client"]
 
@@ -96,19 +95,18 @@ def open_client(
     args: argparse.Namespace,
     key: Secret | None,
     *,
-    gate: RateGate | None = None,
     connections: int = 10,
     retry: RetryPolicy | None = None,
     v4: bool = True,
-) -> tuple[AsyncEFundPay, TracingTransport]:
-    """A client configured by the command line, and its tracing transport.
+) -> AsyncEFundPay:
+    """A client configured by the command line.
 
     ``v4`` says whether the command makes v4 calls, which need a merchant account: the
     command checks before it starts (a bulk run must not fail every id the same way).
     Raises :class:`ConfigurationError` (before any I/O) naming the variable or option to set.
     """
     auth, v3_auth = auth_settings(args)
-    transport = TracingTransport(AiohttpTransport(max_connections=connections), gate)
+    transport = AiohttpTransport(max_connections=connections)
     from_file = getattr(args, "api_key_file", None) is not None
     try:
         client = AsyncEFundPay(
@@ -133,4 +131,4 @@ def open_client(
             f"no merchant account id: set {ENV_MERCHANT_ACCOUNT_ID} or pass "
             "--merchant-account-id ID"
         )
-    return client, transport
+    return client

@@ -12,12 +12,12 @@ from typing import Any, Final
 
 import attrs
 
-from .. import AiohttpTransport, AsyncEFundPay, Customer, RetryPolicy, Subscription
+from .. import AiohttpTransport, APIResponse, AsyncEFundPay, Customer, RetryPolicy, Subscription
 from ..testing import FakeEFundPay
 from ._demo_auth import SIGNING_HINT, JWTPeek, signing_available, signing_kwargs
 from ._exit import ExitCode
 from ._output import Output, table
-from ._trace import TracingTransport, traced
+from ._trace import CallRecord
 
 __all__ = ["run_demo"]
 
@@ -58,28 +58,28 @@ async def _step(
     rows: list[DemoRow],
     operation: str,
     target: str,
-    call: Callable[[], Awaitable[Any]],
+    call: Callable[[], Awaitable[APIResponse[Any]]],
     describe: Callable[[Any], str],
 ) -> None:
-    with traced() as trace:
-        outcome = await call()
+    response = await call()
+    record = CallRecord.of(response)
     rows.append(
         DemoRow(
             operation=operation,
             id=target,
-            result=describe(outcome),
-            request_id=trace.request_id or "-",
-            idempotency_key=trace.idempotency_key,
-            attempts=trace.attempts,
-            duration_ms=round(trace.elapsed_ms, 1),
+            result=describe(response.parse()),
+            request_id=record.request_id or "-",
+            idempotency_key=record.idempotency_key,
+            attempts=record.attempts,
+            duration_ms=round(record.elapsed_ms, 1),
         )
     )
 
 
 async def _tour(client: AsyncEFundPay, fake: FakeEFundPay) -> list[DemoRow]:
     rows: list[DemoRow] = []
-    subs = client.subscriptions
-    toggle = (lambda: client.customers.toggle(CUSTOMER), _customer_result)
+    subs = client.subscriptions.with_raw_response
+    toggle = (lambda: client.customers.with_raw_response.toggle(CUSTOMER), _customer_result)
     await _step(rows, "customers.toggle", CUSTOMER, *toggle)
     await _step(rows, "customers.toggle", CUSTOMER, *toggle)
     await _step(
@@ -157,7 +157,7 @@ async def run_demo(out: Output) -> ExitCode:
             **settings,
             environment="sandbox",  # the fake's settings, whatever EFUNDPAY_* says
             retry=_QUICK_RETRIES,
-            transport=TracingTransport(peek),
+            transport=peek,
         )
         async with client:
             rows = await _tour(client, fake)

@@ -12,19 +12,18 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
-from .._convert import unstructure
 from .._redact import REDACTED, Secrets, redact_json
 from ..models import Customer, Subscription
 from ..settings import Secret
 from ._exit import Failure
-from ._trace import CallTrace
+from ._trace import CallRecord
 
 __all__ = ["Output", "customer_lines", "safe_json", "subscription_lines", "table"]
 
 
 def safe_json(model: Customer | Subscription, secrets: Secrets) -> dict[str, Any]:
     """The model as wire JSON with every sensitive value masked."""
-    data: dict[str, Any] = redact_json(unstructure(model), secrets)
+    data: dict[str, Any] = redact_json(model.to_dict(), secrets)
     data["id"] = model.id  # an all-digit id is not a card number; the user typed it anyway
     return data
 
@@ -150,21 +149,23 @@ class Output:
         self.stderr.flush()
 
     def result(
-        self, kind: str, data: dict[str, Any], lines: list[tuple[str, str]], trace: CallTrace
+        self, kind: str, data: dict[str, Any], lines: list[tuple[str, str]], call: CallRecord
     ) -> None:
         """Print one API result, with the request id and idempotency key of the call."""
-        call = {
-            "request_id": trace.request_id,
-            "idempotency_key": trace.idempotency_key,
-            "attempts": trace.attempts,
-        }
         if self.json_mode:
-            self.emit_json({kind: data, **call})
+            self.emit_json(
+                {
+                    kind: data,
+                    "request_id": call.request_id,
+                    "idempotency_key": call.idempotency_key,
+                    "attempts": call.attempts,
+                }
+            )
             return
         lines = [
             *lines,
-            ("request id", _text(trace.request_id)),
-            *([("idempotency key", trace.idempotency_key)] if trace.idempotency_key else []),
+            ("request id", _text(call.request_id)),
+            *([("idempotency key", call.idempotency_key)] if call.idempotency_key else []),
         ]
         width = max(len(label) for label, _ in lines)
         for label, value in lines:

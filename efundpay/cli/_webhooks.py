@@ -157,7 +157,6 @@ def _summary(notification: RecurringPaymentNotification | WebhookEvent) -> list[
 
 
 def _verify(args: argparse.Namespace, out: Output) -> ExitCode:
-    from .._convert import unstructure  # noqa: PLC0415
     from .._redact import redact_json  # noqa: PLC0415
     from ..webhooks import verify_v3_notification, verify_v4_webhook  # noqa: PLC0415
 
@@ -174,7 +173,7 @@ def _verify(args: argparse.Namespace, out: Output) -> ExitCode:
             {
                 "verified": True,
                 "kind": args.kind,
-                "notification": redact_json(unstructure(notification)),
+                "notification": redact_json(notification.to_dict()),
             }
         )
     else:
