@@ -5,8 +5,9 @@ pool of 100, against a server answering in 0.2 s).  Each call waits for a free p
 connection; that wait has its own bound (``Timeout(pool=...)``, default none) and is not
 part of an attempt, so no call times out "connecting" and no retry storm follows.
 
-The server (``aiohttp.web`` on 127.0.0.1, in a child process so that it never competes
-with the client for this process's event loop) counts the requests it received.  It prints
+The server is the benchmarks' stub (``aiohttp.web`` on 127.0.0.1, in a child process so
+that it never competes with the client for this process's event loop); it counts the
+requests it received.  It prints
 calls, successes, attempts sent (as the server counted them), and wall time; it exits
 non-zero unless every call succeeded with exactly one attempt each.
 
@@ -18,81 +19,31 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from pathlib import Path
-from typing import Final
+from collections.abc import Sequence
 
 import anyio
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession
 
 from efundpay import AsyncEFundPay, Limits, Timeout
 
-from .stub_server import PAYLOAD, SUBSCRIPTION_ID
+from .stub_server import SUBSCRIPTION_ID, running_stub_server
 
 __all__ = ["OverloadResult", "attempts_counted", "run_overload", "slow_server"]
 
-_ROOT: Final = Path(__file__).resolve().parent.parent
-_COUNT_PATH: Final = "/count"
 
-
-async def _serve(delay: float) -> None:
-    received = 0
-
-    async def handle(request: web.BaseRequest) -> web.Response:
-        nonlocal received
-        if request.path == _COUNT_PATH:
-            return web.Response(text=str(received))
-        await request.read()
-        received += 1
-        await asyncio.sleep(delay)
-        return web.Response(body=PAYLOAD, content_type="application/json")
-
-    runner = web.ServerRunner(web.Server(handle, access_log=None))
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=4096)
-        await site.start()
-        print(runner.addresses[0][1], flush=True)
-        # Serve until the parent closes our stdin (or dies): no orphan outlives a run.
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-    finally:
-        await runner.cleanup()
-
-
-@contextlib.contextmanager
-def slow_server(delay: float) -> Iterator[str]:
-    """A server answering every request after ``delay`` seconds, in a child process."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.overload", "--serve", str(delay)],
-        cwd=_ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdin is not None
-    assert process.stdout is not None
-    try:
-        port = process.stdout.readline().strip()
-        if not port.isdigit():
-            raise RuntimeError(f"the slow server did not start (printed {port!r})")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.stdin.close()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stdout.close()
+def slow_server(delay: float) -> contextlib.AbstractContextManager[str]:
+    """The benchmarks' stub server answering every request after ``delay`` seconds, in a
+    child process; it counts the requests it received (:func:`attempts_counted`)."""
+    return running_stub_server(delay)
 
 
 async def attempts_counted(url: str) -> int:
-    """How many requests the slow server at ``url`` has received."""
-    async with ClientSession() as session, session.get(url + _COUNT_PATH) as response:
-        return int(await response.text())
+    """How many API requests the stub server at ``url`` has received."""
+    async with ClientSession() as session, session.get(url + "/_stats") as response:
+        stats = await response.json()
+    return int(stats["requests"])
 
 
 class OverloadResult:
@@ -156,11 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=10_000)
     parser.add_argument("--pool", type=int, default=Limits().max_connections)
     parser.add_argument("--delay", type=float, default=0.2, help="server answer time (s)")
-    parser.add_argument("--serve", type=float, metavar="DELAY", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.serve is not None:
-        asyncio.run(_serve(args.serve))
-        return 0
     return asyncio.run(_main(args))
 
 
