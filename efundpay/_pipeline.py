@@ -97,8 +97,10 @@ async def run_call(
     added here so that every attempt carries the same one.
     """
     url = (config.v3_base_url if request.api == "v3" else config.base_url) + request.path
+    # The template every attempt copies: each name is lowered once per call, not per attempt.
+    template = SecretHeaders(headers)
     if request.idempotency_key is not None:
-        headers = {**headers, "idempotency-key": request.idempotency_key}
+        template["idempotency-key"] = request.idempotency_key
     # One encoder for v3 and v4: these bytes are what an Auth signs and what is sent.
     content = None if request.body is None else canonical_json(request.body)
     sender = functools.partial(_send, transport)
@@ -122,7 +124,7 @@ async def run_call(
             method=request.method,
             url=url,
             content=content,
-            headers=SecretHeaders(headers),
+            headers=SecretHeaders(template),
             api=request.api,
             merchant_account_id=config.merchant_account_id,
             scopes=request.scopes,

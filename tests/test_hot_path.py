@@ -9,6 +9,8 @@
 - no cookie jar: nothing a server sets comes back on the next request;
 - a UTF-8 body is decoded without json.loads' encoding sniffing, and others still are;
 - idempotency keys are made without a ``uuid.UUID`` object, and are still version 4 UUIDs;
+- each attempt's headers are a copy of the call's template: what one attempt's Auth writes
+  never reaches the next, and the copy still ignores case;
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from efundpay import _convert as convert
 from efundpay._request import new_idempotency_key
 from efundpay._response import _NOT_JSON as NOT_JSON
 from efundpay._response import _json as response_json
+from efundpay._secret import SecretHeaders
+from efundpay.auth import Auth, AuthRequest
 from tests.helpers import API_KEY, MERCHANT, SEED_CUSTOMER, SEED_SUBSCRIPTION
 
 pytestmark = pytest.mark.anyio
@@ -252,3 +256,54 @@ def test_a_body_decodes_as_json_loads_would_decode_it(body: bytes) -> None:
 @pytest.mark.parametrize("body", [b"<html>", b"\xff\xfe{", b"", b'{"id": '])
 def test_a_body_json_loads_refuses_is_not_json(body: bytes) -> None:
     assert response_json(body) is NOT_JSON
+
+
+def test_a_copy_of_secret_headers_is_its_own_and_ignores_case() -> None:
+    template = SecretHeaders({"Accept": "application/json", "User-Agent": "x"})
+    copy = SecretHeaders(template)
+    copy["authorization"] = "Bearer sk_test_abc"
+    copy["ACCEPT"] = "text/plain"  # replaces "Accept", whatever its case
+    assert dict(copy) == {
+        "User-Agent": "x",
+        "ACCEPT": "text/plain",
+        "authorization": "Bearer sk_test_abc",
+    }
+    assert copy["Authorization"] == "Bearer sk_test_abc"
+    assert dict(template) == {"Accept": "application/json", "User-Agent": "x"}
+    assert "[REDACTED]" in repr(copy)
+
+
+class _FirstAttemptOnly(Auth):
+    """Writes a header on the first attempt only, and a counter header on every one."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    async def authenticate(self, request: AuthRequest) -> None:
+        self.attempts += 1
+        if self.attempts == 1:
+            request.headers["X-First"] = "1"
+        request.headers["X-Attempt"] = str(self.attempts)
+
+
+async def test_what_an_attempts_auth_writes_never_reaches_the_next_attempt() -> None:
+    answers = iter(
+        [
+            HTTPResponse.from_json(503, {"code": "UNAVAILABLE"}),
+            HTTPResponse.from_json(200, SEED_SUBSCRIPTION),
+        ]
+    )
+    transport = efundpay.MockTransport(lambda request: next(answers))
+    client = AsyncEFundPay(
+        auth=_FirstAttemptOnly(),
+        merchant_account_id=MERCHANT,
+        transport=transport,
+        retry=efundpay.RetryPolicy(max_retries=1, initial_backoff=0, max_backoff=0),
+    )
+    async with client:
+        await client.subscriptions.pause(SEED_SUBSCRIPTION["id"])
+    first, second = (dict(request.headers) for request in transport.requests)
+    assert first["X-First"] == "1" and first["X-Attempt"] == "1"
+    assert "X-First" not in second and second["X-Attempt"] == "2"
+    assert first["idempotency-key"] == second["idempotency-key"]
+    assert first["x-merchant-account-id"] == second["x-merchant-account-id"] == MERCHANT
