@@ -33,6 +33,7 @@ import attrs
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
+from . import _forksafe
 from ._config import Timeout
 from ._errors import ConfigurationError
 from ._network import Limits, Proxy, ProxyRoutes, resolve_proxies, tls_context
@@ -194,7 +195,7 @@ class AiohttpTransport:
         self._pool = asyncio.Semaphore(limits.max_connections)
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._pid = os.getpid()
+        self._generation = _forksafe.generation
         self._timeouts: dict[Timeout, aiohttp.ClientTimeout] = {}
         # The last one looked up, recognised by identity: no hashing of a Timeout per call.
         self._last_timeout: Timeout | None = None
@@ -217,7 +218,7 @@ class AiohttpTransport:
 
     def _open_session(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
-        if self._pid != os.getpid():
+        if self._generation != _forksafe.generation:
             self._abandon_after_fork()
         if self._session is not None:
             if self._loop is not loop:
@@ -271,7 +272,7 @@ class AiohttpTransport:
         # The parent's requests in flight hold slots that would never be given back here.
         self._pool = asyncio.Semaphore(self.limits.max_connections)
         self._loop = None
-        self._pid = os.getpid()
+        self._generation = _forksafe.generation
 
     def _client_timeout(self, timeout: Timeout) -> aiohttp.ClientTimeout:
         if timeout is self._last_timeout:  # the client's own timeout, call after call
@@ -454,7 +455,7 @@ class AiohttpTransport:
             self._cut_off.add(task)
             task.cancel()
         session, self._session = self._session, None
-        if session is None or self._pid != os.getpid():
+        if session is None or self._generation != _forksafe.generation:
             return
         await session.close()
 
@@ -468,7 +469,7 @@ class AiohttpTransport:
         self._closed = True
         session, self._session = self._session, None
         loop, self._loop = self._loop, None
-        if session is None or session.closed or self._pid != os.getpid():
+        if session is None or session.closed or self._generation != _forksafe.generation:
             return False
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(_close_on_loop, session)
