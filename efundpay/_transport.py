@@ -26,7 +26,7 @@ import os
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import aiohttp
 import attrs
@@ -123,7 +123,13 @@ class HTTPResponse:
 
 @runtime_checkable
 class Transport(Protocol):
-    """What the client needs from a transport."""
+    """What the client needs from a transport.
+
+    A transport must honour ``HTTPRequest.timeout``.  The client also times each request
+    itself, a backstop half a second past it, unless the transport's class declares
+    ``enforces_timeout = True``: a promise that nothing it does (connecting, waiting for the
+    pool, sending, reading the whole body) can outlast ``timeout.total``.
+    """
 
     async def handle_request(self, request: HTTPRequest) -> HTTPResponse:
         """Send ``request`` and return the response, or raise :class:`TransportError`."""
@@ -159,6 +165,10 @@ class AiohttpTransport:
         max_connections: shorthand for ``limits=Limits(max_connections=...)``.
         keepalive_timeout: shorthand for ``limits=Limits(keepalive_expiry=...)``.
     """
+
+    #: aiohttp's total timeout bounds connecting, sending and reading the body, and the pool
+    #: wait is bounded here: the client needs no second timer (see :class:`Transport`).
+    enforces_timeout: ClassVar[bool] = True
 
     def __init__(
         self,

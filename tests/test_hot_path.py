@@ -1,6 +1,7 @@
 """The shortcuts the lean hot path takes keep every guarantee of the long way round.
 
-- the SDK's own transport has no second timer, but any other transport still gets the backstop;
+- the SDK's own transport has no second timer, nor has any transport whose class declares
+  ``enforces_timeout = True``; any other transport still gets the backstop;
 - a body is read in one go only when its declared length is all it can be (no compression);
 - the fast converter reads what the detailed one reads; the detailed one only explains;
 - reading a model takes cattrs' generated function and the model's ``__init__``, and one
@@ -307,3 +308,40 @@ async def test_what_an_attempts_auth_writes_never_reaches_the_next_attempt() -> 
     assert "X-First" not in second and second["X-Attempt"] == "2"
     assert first["idempotency-key"] == second["idempotency-key"]
     assert first["x-merchant-account-id"] == second["x-merchant-account-id"] == MERCHANT
+
+
+class _Recording:
+    """Answers at once, noting whether the pipeline's backstop timer is around the request."""
+
+    def __init__(self) -> None:
+        self.backstopped: list[bool] = []
+
+    async def handle_request(self, request: HTTPRequest) -> HTTPResponse:
+        frame: FrameType | None = sys._getframe()
+        names = []
+        while frame is not None:
+            names.append(frame.f_code.co_name)
+            frame = frame.f_back
+        self.backstopped.append("_send_with_backstop" in names)
+        return HTTPResponse.from_json(200, SEED_SUBSCRIPTION)
+
+    async def aclose(self) -> None:
+        pass
+
+
+class _SelfTimed(_Recording):
+    enforces_timeout = True  # the promise that lets the pipeline skip its own timer
+
+
+@pytest.mark.parametrize(
+    ("transport_class", "backstopped"), [(_Recording, True), (_SelfTimed, False)]
+)
+async def test_only_a_transport_that_declares_it_enforces_its_timeout_goes_without_backstop(
+    transport_class: type[_Recording], backstopped: bool
+) -> None:
+    transport = transport_class()
+    client = AsyncEFundPay(api_key=API_KEY, merchant_account_id=MERCHANT, transport=transport)
+    async with client:
+        await client.subscriptions.pause(SEED_SUBSCRIPTION["id"])
+    assert transport.backstopped == [backstopped]
+    assert AiohttpTransport.enforces_timeout is True
