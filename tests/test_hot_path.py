@@ -10,6 +10,7 @@
 - no cookie jar: nothing a server sets comes back on the next request;
 - a UTF-8 body is decoded without json.loads' encoding sniffing, and others still are;
 - idempotency keys are made without a ``uuid.UUID`` object, and are still version 4 UUIDs;
+  their random bytes are drawn 64 keys at a time, and a forked child never reuses them;
 - each attempt's headers are a copy of the call's template: what one attempt's Auth writes
   never reaches the next, and the copy still ignores case;
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import os
 import subprocess
 import sys
 import uuid
@@ -345,3 +347,26 @@ async def test_only_a_transport_that_declares_it_enforces_its_timeout_goes_witho
         await client.subscriptions.pause(SEED_SUBSCRIPTION["id"])
     assert transport.backstopped == [backstopped]
     assert AiohttpTransport.enforces_timeout is True
+
+
+_KEYS_ACROSS_A_FORK = """
+import os, sys
+from efundpay._request import new_idempotency_key
+new_idempotency_key()  # the parent now holds random bytes for its next keys
+read, write = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.write(write, "".join(new_idempotency_key() for _ in range(3)).encode())
+    os._exit(0)
+os.waitpid(pid, 0)
+child = os.read(read, 4096).decode()
+parent = "".join(new_idempotency_key() for _ in range(3))
+sys.exit(0 if len(child) == len(parent) == 108 and child != parent else 1)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() only")
+def test_a_forked_child_never_makes_its_parents_next_idempotency_keys() -> None:
+    # In a process of its own: forking the test runner (threads and all) would be unsafe.
+    done = subprocess.run([sys.executable, "-c", _KEYS_ACROSS_A_FORK], check=False, timeout=60)
+    assert done.returncode == 0
