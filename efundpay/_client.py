@@ -10,6 +10,7 @@ import os
 import platform
 import warnings
 import weakref
+from collections.abc import Mapping
 from ssl import SSLContext
 from types import TracebackType
 from typing import Final, Literal, Self, TypeVar
@@ -33,7 +34,7 @@ from ._network import Limits
 from ._pipeline import run_call
 from ._request import APIRequest, CallOptions
 from ._retry import RetryPolicy
-from ._secret import Secret
+from ._secret import Secret, SecretHeaders
 from ._transport import AiohttpTransport, Transport, network_transport
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
@@ -205,13 +206,15 @@ class AsyncEFundPay:
         # Redacted from every error and log line, whichever Auth a call uses.
         self._secrets = () if config.api_key is None else (config.api_key,)
         # The fixed headers of each API; credentials are added per attempt by its Auth.
+        # Held as SecretHeaders so that a call copies them rather than checking them again.
         common = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-        self._headers: dict[str, dict[str, str]] = {
-            "v3": common,
-            "v4": {**common, "Content-Type": "application/json"},
-        }
+        v4 = {**common, "Content-Type": "application/json"}
         if config.merchant_account_id is not None:
-            self._headers["v4"]["x-merchant-account-id"] = config.merchant_account_id
+            v4["x-merchant-account-id"] = config.merchant_account_id
+        self._headers: dict[str, SecretHeaders] = {
+            "v3": SecretHeaders(common),
+            "v4": SecretHeaders(v4),
+        }
         self.customers = AsyncCustomers(self)
         self.subscriptions = AsyncSubscriptions(self)
 
@@ -350,7 +353,7 @@ class AsyncEFundPay:
         config = self._config
         if request.api == "v4" and config.merchant_account_id is None:
             raise ConfigurationError(missing_merchant_message())
-        headers = self._headers[request.api]
+        headers: Mapping[str, str] = self._headers[request.api]
         options = request.options
         if options is not None:  # only a call given its own timeout, retries or headers
             config, headers = _for_this_call(config, headers, options)
@@ -377,8 +380,8 @@ class AsyncEFundPay:
 
 
 def _for_this_call(
-    config: ClientConfig, headers: dict[str, str], options: CallOptions
-) -> tuple[ClientConfig, dict[str, str]]:
+    config: ClientConfig, headers: Mapping[str, str], options: CallOptions
+) -> tuple[ClientConfig, Mapping[str, str]]:
     """The client's settings with one call's own (already checked) in their place.
 
     Extra headers join the fixed ones, so every attempt sends them, before the Auth adds

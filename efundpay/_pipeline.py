@@ -35,7 +35,6 @@ from ._response import APIResponse, check_status, read_response
 from ._retry import RetryEvent, RetryPolicy, call_hook, may_have_applied, may_send_again
 from ._secret import SecretHeaders
 from ._transport import (
-    AiohttpTransport,
     HTTPRequest,
     HTTPResponse,
     ResponseTooLargeError,
@@ -60,8 +59,9 @@ _TOGGLE_UNKNOWN: Final = (
 
 # A transport must honour ``HTTPRequest.timeout``; this margin past it is a backstop for one
 # that does not, so that no attempt (and no deadline) can overrun by more than this.  The
-# SDK's own AiohttpTransport needs none: aiohttp's total timeout already bounds connecting,
-# sending and reading the body, and a second timer costs about 25 µs of CPU per call.
+# SDK's own AiohttpTransport needs none and says so (``enforces_timeout``): aiohttp's total
+# timeout already bounds connecting, sending and reading the body, and a second timer costs
+# about 25 µs of CPU per call.
 _BACKSTOP_GRACE: Final = 0.5
 
 
@@ -97,8 +97,10 @@ async def run_call(
     added here so that every attempt carries the same one.
     """
     url = (config.v3_base_url if request.api == "v3" else config.base_url) + request.path
+    # The template every attempt copies: each name is lowered once per call, not per attempt.
+    template = SecretHeaders(headers)
     if request.idempotency_key is not None:
-        headers = {**headers, "idempotency-key": request.idempotency_key}
+        template["idempotency-key"] = request.idempotency_key
     # One encoder for v3 and v4: these bytes are what an Auth signs and what is sent.
     content = None if request.body is None else canonical_json(request.body)
     sender = functools.partial(_send, transport)
@@ -122,7 +124,7 @@ async def run_call(
             method=request.method,
             url=url,
             content=content,
-            headers=SecretHeaders(headers),
+            headers=SecretHeaders(template),
             api=request.api,
             merchant_account_id=config.merchant_account_id,
             scopes=request.scopes,
@@ -266,7 +268,7 @@ def _anyio() -> types.ModuleType:
 
 def _send(transport: Transport, request: HTTPRequest) -> Awaitable[HTTPResponse]:
     """The transport's answer to ``request``, within the backstop a foreign transport gets."""
-    if type(transport) is AiohttpTransport:
+    if getattr(type(transport), "enforces_timeout", False) is True:
         return transport.handle_request(request)  # the coroutine itself: no frame in between
     return _send_with_backstop(transport, request)
 

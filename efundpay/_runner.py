@@ -36,6 +36,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, Final, Generic, ParamSpec, TypeVar, cast
 
+from . import _forksafe
 from ._errors import ClientClosedError
 from ._forksafe import ForkSafeSelector
 from ._retry import HOOKS_MAY_BLOCK
@@ -189,7 +190,7 @@ class _State:
 
     def __init__(self, on_close: Callable[[], Awaitable[None]]) -> None:
         self._on_close = on_close
-        self._pid = os.getpid()
+        self._generation = _forksafe.generation
         self._portal: BlockingPortal | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -212,7 +213,7 @@ class _State:
     def submit(self, call: _Call[Any]) -> None:
         """Start ``call`` as a task on the loop (starting the loop first if need be)."""
         with self._lock:
-            if self._pid != os.getpid():
+            if self._generation != _forksafe.generation:
                 self.forget_parent()
             if self.closed:
                 raise ClientClosedError(_CLOSED_MESSAGE, request_sent=False, attempts=0)
@@ -260,11 +261,11 @@ class _State:
         self._portal = self._loop = self._thread = None
         # A lock held by another thread of the parent at fork time would stay held forever.
         self._new_locks()
-        self._pid = os.getpid()
+        self._generation = _forksafe.generation
 
     def close(self) -> None:
         """Close the async client on the loop, stop the loop, join the thread.  Idempotent."""
-        if self._pid != os.getpid():
+        if self._generation != _forksafe.generation:
             self.forget_parent()
         on_loop = self._thread is not None and threading.current_thread() is self._thread
         with self._lock:  # calls being handed over are on the loop's queue once we have it

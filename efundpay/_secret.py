@@ -96,17 +96,26 @@ class Secret:
 class SecretHeaders(Mapping[str, str]):
     """Request headers whose ``repr`` masks credentials; what the SDK hands a transport.
 
-    Built anew for every attempt.  Lookups ignore case, as HTTP does.
+    Built anew for every attempt (a copy of the call's template, which is cheap).  Lookups
+    ignore case, as HTTP does.
 
     >>> SecretHeaders({"Authorization": "Bearer sk_test_abc", "Accept": "application/json"})
     SecretHeaders({'Authorization': '[REDACTED]', 'Accept': 'application/json'})
     """
 
     __slots__ = ("_index", "_items")
+    _items: dict[str, str]
+    _index: dict[str, str]
 
     def __init__(self, items: Mapping[str, str] | None = None) -> None:
-        self._items: dict[str, str] = {}
-        self._index: dict[str, str] = {}
+        if type(items) is SecretHeaders:
+            # A copy of checked headers (a call's template, once per attempt): two dict
+            # copies instead of lowering every name again.
+            self._items = items._items.copy()
+            self._index = items._index.copy()
+            return
+        self._items = {}
+        self._index = {}
         if items:
             for name, value in items.items():
                 self[name] = value

@@ -26,13 +26,14 @@ import os
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import aiohttp
 import attrs
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
+from . import _forksafe
 from ._config import Timeout
 from ._errors import ConfigurationError
 from ._network import Limits, Proxy, ProxyRoutes, resolve_proxies, tls_context
@@ -122,7 +123,13 @@ class HTTPResponse:
 
 @runtime_checkable
 class Transport(Protocol):
-    """What the client needs from a transport."""
+    """What the client needs from a transport.
+
+    A transport must honour ``HTTPRequest.timeout``.  The client also times each request
+    itself, a backstop half a second past it, unless the transport's class declares
+    ``enforces_timeout = True``: a promise that nothing it does (connecting, waiting for the
+    pool, sending, reading the whole body) can outlast ``timeout.total``.
+    """
 
     async def handle_request(self, request: HTTPRequest) -> HTTPResponse:
         """Send ``request`` and return the response, or raise :class:`TransportError`."""
@@ -159,6 +166,10 @@ class AiohttpTransport:
         keepalive_timeout: shorthand for ``limits=Limits(keepalive_expiry=...)``.
     """
 
+    #: aiohttp's total timeout bounds connecting, sending and reading the body, and the pool
+    #: wait is bounded here: the client needs no second timer (see :class:`Transport`).
+    enforces_timeout: ClassVar[bool] = True
+
     def __init__(
         self,
         *,
@@ -194,7 +205,7 @@ class AiohttpTransport:
         self._pool = asyncio.Semaphore(limits.max_connections)
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._pid = os.getpid()
+        self._generation = _forksafe.generation
         self._timeouts: dict[Timeout, aiohttp.ClientTimeout] = {}
         # The last one looked up, recognised by identity: no hashing of a Timeout per call.
         self._last_timeout: Timeout | None = None
@@ -217,7 +228,7 @@ class AiohttpTransport:
 
     def _open_session(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
-        if self._pid != os.getpid():
+        if self._generation != _forksafe.generation:
             self._abandon_after_fork()
         if self._session is not None:
             if self._loop is not loop:
@@ -271,7 +282,7 @@ class AiohttpTransport:
         # The parent's requests in flight hold slots that would never be given back here.
         self._pool = asyncio.Semaphore(self.limits.max_connections)
         self._loop = None
-        self._pid = os.getpid()
+        self._generation = _forksafe.generation
 
     def _client_timeout(self, timeout: Timeout) -> aiohttp.ClientTimeout:
         if timeout is self._last_timeout:  # the client's own timeout, call after call
@@ -454,7 +465,7 @@ class AiohttpTransport:
             self._cut_off.add(task)
             task.cancel()
         session, self._session = self._session, None
-        if session is None or self._pid != os.getpid():
+        if session is None or self._generation != _forksafe.generation:
             return
         await session.close()
 
@@ -468,7 +479,7 @@ class AiohttpTransport:
         self._closed = True
         session, self._session = self._session, None
         loop, self._loop = self._loop, None
-        if session is None or session.closed or self._pid != os.getpid():
+        if session is None or session.closed or self._generation != _forksafe.generation:
             return False
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(_close_on_loop, session)

@@ -1,6 +1,7 @@
 """The shortcuts the lean hot path takes keep every guarantee of the long way round.
 
-- the SDK's own transport has no second timer, but any other transport still gets the backstop;
+- the SDK's own transport has no second timer, nor has any transport whose class declares
+  ``enforces_timeout = True``; any other transport still gets the backstop;
 - a body is read in one go only when its declared length is all it can be (no compression);
 - the fast converter reads what the detailed one reads; the detailed one only explains;
 - reading a model takes cattrs' generated function and the model's ``__init__``, and one
@@ -9,6 +10,9 @@
 - no cookie jar: nothing a server sets comes back on the next request;
 - a UTF-8 body is decoded without json.loads' encoding sniffing, and others still are;
 - idempotency keys are made without a ``uuid.UUID`` object, and are still version 4 UUIDs;
+  their random bytes are drawn 64 keys at a time, and a forked child never reuses them;
+- each attempt's headers are a copy of the call's template: what one attempt's Auth writes
+  never reaches the next, and the copy still ignores case;
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import os
 import subprocess
 import sys
 import uuid
@@ -33,6 +38,8 @@ from efundpay import _convert as convert
 from efundpay._request import new_idempotency_key
 from efundpay._response import _NOT_JSON as NOT_JSON
 from efundpay._response import _json as response_json
+from efundpay._secret import SecretHeaders
+from efundpay.auth import Auth, AuthRequest
 from tests.helpers import API_KEY, MERCHANT, SEED_CUSTOMER, SEED_SUBSCRIPTION
 
 pytestmark = pytest.mark.anyio
@@ -252,3 +259,114 @@ def test_a_body_decodes_as_json_loads_would_decode_it(body: bytes) -> None:
 @pytest.mark.parametrize("body", [b"<html>", b"\xff\xfe{", b"", b'{"id": '])
 def test_a_body_json_loads_refuses_is_not_json(body: bytes) -> None:
     assert response_json(body) is NOT_JSON
+
+
+def test_a_copy_of_secret_headers_is_its_own_and_ignores_case() -> None:
+    template = SecretHeaders({"Accept": "application/json", "User-Agent": "x"})
+    copy = SecretHeaders(template)
+    copy["authorization"] = "Bearer sk_test_abc"
+    copy["ACCEPT"] = "text/plain"  # replaces "Accept", whatever its case
+    assert dict(copy) == {
+        "User-Agent": "x",
+        "ACCEPT": "text/plain",
+        "authorization": "Bearer sk_test_abc",
+    }
+    assert copy["Authorization"] == "Bearer sk_test_abc"
+    assert dict(template) == {"Accept": "application/json", "User-Agent": "x"}
+    assert "[REDACTED]" in repr(copy)
+
+
+class _FirstAttemptOnly(Auth):
+    """Writes a header on the first attempt only, and a counter header on every one."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    async def authenticate(self, request: AuthRequest) -> None:
+        self.attempts += 1
+        if self.attempts == 1:
+            request.headers["X-First"] = "1"
+        request.headers["X-Attempt"] = str(self.attempts)
+
+
+async def test_what_an_attempts_auth_writes_never_reaches_the_next_attempt() -> None:
+    answers = iter(
+        [
+            HTTPResponse.from_json(503, {"code": "UNAVAILABLE"}),
+            HTTPResponse.from_json(200, SEED_SUBSCRIPTION),
+        ]
+    )
+    transport = efundpay.MockTransport(lambda request: next(answers))
+    client = AsyncEFundPay(
+        auth=_FirstAttemptOnly(),
+        merchant_account_id=MERCHANT,
+        transport=transport,
+        retry=efundpay.RetryPolicy(max_retries=1, initial_backoff=0, max_backoff=0),
+    )
+    async with client:
+        await client.subscriptions.pause(SEED_SUBSCRIPTION["id"])
+    first, second = (dict(request.headers) for request in transport.requests)
+    assert first["X-First"] == "1" and first["X-Attempt"] == "1"
+    assert "X-First" not in second and second["X-Attempt"] == "2"
+    assert first["idempotency-key"] == second["idempotency-key"]
+    assert first["x-merchant-account-id"] == second["x-merchant-account-id"] == MERCHANT
+
+
+class _Recording:
+    """Answers at once, noting whether the pipeline's backstop timer is around the request."""
+
+    def __init__(self) -> None:
+        self.backstopped: list[bool] = []
+
+    async def handle_request(self, request: HTTPRequest) -> HTTPResponse:
+        frame: FrameType | None = sys._getframe()
+        names = []
+        while frame is not None:
+            names.append(frame.f_code.co_name)
+            frame = frame.f_back
+        self.backstopped.append("_send_with_backstop" in names)
+        return HTTPResponse.from_json(200, SEED_SUBSCRIPTION)
+
+    async def aclose(self) -> None:
+        pass
+
+
+class _SelfTimed(_Recording):
+    enforces_timeout = True  # the promise that lets the pipeline skip its own timer
+
+
+@pytest.mark.parametrize(
+    ("transport_class", "backstopped"), [(_Recording, True), (_SelfTimed, False)]
+)
+async def test_only_a_transport_that_declares_it_enforces_its_timeout_goes_without_backstop(
+    transport_class: type[_Recording], backstopped: bool
+) -> None:
+    transport = transport_class()
+    client = AsyncEFundPay(api_key=API_KEY, merchant_account_id=MERCHANT, transport=transport)
+    async with client:
+        await client.subscriptions.pause(SEED_SUBSCRIPTION["id"])
+    assert transport.backstopped == [backstopped]
+    assert AiohttpTransport.enforces_timeout is True
+
+
+_KEYS_ACROSS_A_FORK = """
+import os, sys
+from efundpay._request import new_idempotency_key
+new_idempotency_key()  # the parent now holds random bytes for its next keys
+read, write = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.write(write, "".join(new_idempotency_key() for _ in range(3)).encode())
+    os._exit(0)
+os.waitpid(pid, 0)
+child = os.read(read, 4096).decode()
+parent = "".join(new_idempotency_key() for _ in range(3))
+sys.exit(0 if len(child) == len(parent) == 108 and child != parent else 1)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() only")
+def test_a_forked_child_never_makes_its_parents_next_idempotency_keys() -> None:
+    # In a process of its own: forking the test runner (threads and all) would be unsafe.
+    done = subprocess.run([sys.executable, "-c", _KEYS_ACROSS_A_FORK], check=False, timeout=60)
+    assert done.returncode == 0

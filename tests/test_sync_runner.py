@@ -1,7 +1,8 @@
 """The runner's fork-safe selector: in a forked child it never touches the parent's epoll set.
 
 A real fork is exercised end to end by tests/test_sync_processes.py; here the child is
-simulated (a different ``os.getpid()``) so the selector's rules can be checked one by one.
+simulated (the fork count one higher, as a real fork's hook makes it) so the selector's
+rules can be checked one by one.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import os
 import selectors
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -28,7 +31,7 @@ def registered() -> Iterator[tuple[selectors.BaseSelector, socket.socket]]:
 
 
 def in_a_child(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(os, "getpid", lambda: -1)
+    monkeypatch.setattr(_forksafe, "generation", _forksafe.generation + 1)
 
 
 def test_in_the_parent_it_is_the_default_selector(
@@ -74,3 +77,22 @@ def test_an_asyncio_transport_closed_in_a_child_leaves_the_parents_loop_alone(
         loop.close()
         left.close()
         right.close()
+
+
+_COUNT_FORKS = """
+import os, sys
+from efundpay import _forksafe
+before = _forksafe.generation
+pid = os.fork()
+if pid == 0:
+    os._exit(0 if _forksafe.generation == before + 1 else 1)
+_, status = os.waitpid(pid, 0)
+sys.exit(0 if os.waitstatus_to_exitcode(status) == 0 and _forksafe.generation == before else 2)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() only")
+def test_a_real_fork_counts_one_more_in_the_child_and_none_in_the_parent() -> None:
+    # In a process of its own: forking the test runner (threads and all) would be unsafe.
+    done = subprocess.run([sys.executable, "-c", _COUNT_FORKS], check=False, timeout=60)
+    assert done.returncode == 0

@@ -297,24 +297,21 @@ class AsyncSubscriptions:
         if status not in _SETTABLE:
             allowed = ", ".join(map(repr, _SETTABLE))
             raise ValueError(f"status must be one of {allowed}; got {status!r}")
-        given = {
-            name: value
-            for name, value in (
-                ("pause_behavior", pause_behavior),
-                ("resume_at", resume_at),
-                ("billing_cycle_anchor", billing_cycle_anchor),
-                ("proration_behavior", proration_behavior),
-                ("at_period_end", at_period_end),
-                ("cancellation_reason", cancellation_reason),
-                ("prorate", prorate),
-                ("reason", reason),
-                ("metadata", metadata),
-            )
-            if value is not None
-        }
         body: dict[str, Any] = {"status": str(status)}
         # Only what was given is checked and sent: None means "eFundPay's default".
-        for name, value in given.items():
+        for name, value in (
+            ("pause_behavior", pause_behavior),
+            ("resume_at", resume_at),
+            ("billing_cycle_anchor", billing_cycle_anchor),
+            ("proration_behavior", proration_behavior),
+            ("at_period_end", at_period_end),
+            ("cancellation_reason", cancellation_reason),
+            ("prorate", prorate),
+            ("reason", reason),
+            ("metadata", metadata),
+        ):
+            if value is None:
+                continue
             if name not in _ANY_STATUS and name not in _OPTIONS[status]:
                 owner = next(s for s, names in _OPTIONS.items() if name in names)
                 raise ValueError(f"{name} applies only when status={owner!r}, not {status!r}")
