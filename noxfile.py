@@ -140,10 +140,15 @@ def _install_groups(session: nox.Session, *groups: str) -> None:
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """Run the test suite (unit, loopback integration, property tests)."""
+    """Run the test suite (unit, loopback integration, property tests).
+
+    Tests marked ``tooling`` check the project's own tools, which run on one Python: they
+    run in the first Python's session only, to keep the default run short.
+    """
     _install_groups(session, "tests")
     session.install(".")
-    session.run("pytest", *session.posargs)
+    only_once = [] if session.python == PYTHONS[0] else ["-m", "not tooling"]
+    session.run("pytest", *only_once, *session.posargs)
 
 
 # What tests_lowest runs: the modules that exercise the runtime dependencies directly

@@ -22,6 +22,8 @@ from benchmarks import instructions, overload_scenario
 from benchmarks.measure import paired_ratio
 from benchmarks.report import Run, goals
 
+pytestmark = pytest.mark.tooling  # the benchmark harness: one Python is enough
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
