@@ -71,7 +71,10 @@ async def test_a_success_nested_too_deep_is_a_validation_error_with_an_unknown_o
         with pytest.raises(APIResponseValidationError) as raised:
             await call(raw(200, deep(depth)))
         assert raised.value.outcome_unknown is True
-        assert "not JSON" in str(raised.value)
+        # "not JSON" where the parser gives up (3.11, 3.12); on 3.13 a 2,000-deep body parses,
+        # and it is the shape that is refused.  Either way, the SDK's own words.
+        assert "is not what its docs describe" in str(raised.value)
+        assert "Recursion" not in str(raised.value)
 
 
 @pytest.mark.parametrize("depth", [500, 2000])
