@@ -31,7 +31,7 @@ from ._errors import (
 from ._logging import log_attempt, log_failed_attempt, logger
 from ._redact import Secrets, redact_text
 from ._request import APIRequest
-from ._response import APIResponse, check_status, read_response
+from ._response import APIResponse, read_response
 from ._retry import RetryEvent, RetryPolicy, call_hook, may_have_applied, may_send_again
 from ._secret import SecretHeaders
 from ._transport import (
@@ -141,7 +141,10 @@ async def run_call(
         if result.sent:
             if (
                 not resent
-                and may_send_again(idempotent=request.idempotent, maybe_applied=maybe_applied)
+                and may_send_again(
+                    idempotent=request.idempotent,
+                    maybe_applied=maybe_applied or may_have_applied(error),
+                )
                 and await _rejected(auth, auth_request, error)
             ):
                 resent = 1
@@ -235,14 +238,17 @@ async def _attempt(
             secrets=known,
         )
     try:
+        model = read_response(response, request, url=url, secrets=known)
         if request.raw:
-            check_status(response, request, url=url, secrets=known)
+            # Read here, not in parse(): a raw call is the same call, so an answer that is not
+            # what the docs describe (or a v3 envelope that is not SUCCESS) fails it, is
+            # retried or resent, and is stamped with attempts and outcome, as for the model.
             elapsed = time.perf_counter() - call_started
             # T is APIResponse for a raw request.
             return APIResponse(  # type: ignore[return-value]
-                response, request, url=url, secrets=known, attempts=attempt, elapsed=elapsed
+                response, request, model, attempts=attempt, elapsed=elapsed
             )
-        return read_response(response, request, url=url, secrets=known)
+        return model
     except (APIStatusError, APIResponseValidationError) as exc:
         return _Failed(exc, sent=True)
 

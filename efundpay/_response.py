@@ -28,12 +28,11 @@ from ._request import APIRequest
 from ._retry import parse_retry_after
 from ._transport import HTTPResponse
 
-__all__ = ["APIResponse", "check_status", "read_response", "request_id_of"]
+__all__ = ["APIResponse", "read_response", "request_id_of"]
 
 T = TypeVar("T")
 
 _NOT_JSON = object()
-_UNPARSED: Any = object()
 
 
 class APIResponse(Generic[T]):
@@ -61,8 +60,6 @@ class APIResponse(Generic[T]):
         "_model",
         "_request",
         "_response",
-        "_secrets",
-        "_url",
         "attempts",
         "elapsed",
         "headers",
@@ -75,17 +72,14 @@ class APIResponse(Generic[T]):
         self,
         response: HTTPResponse,
         request: APIRequest[T],
+        model: T,
         *,
-        url: str,
-        secrets: Secrets,
         attempts: int,
         elapsed: float,
     ) -> None:
         self._response = response
         self._request = request
-        self._url = url
-        self._secrets = secrets  # to redact an error parse() raises; never shown
-        self._model: T = _UNPARSED
+        self._model = model
         self.status_code = response.status_code
         self.headers = Headers(response.headers)
         self.request_id = request_id_of(response)
@@ -108,17 +102,13 @@ class APIResponse(Generic[T]):
         return json.loads(self._response.content)
 
     def parse(self) -> T:
-        """The model the plain call returns, read on first use and kept.
+        """The model the plain call returns.
 
-        Raises what the plain call would: :class:`~efundpay.APIResponseValidationError` for
-        a body that is not what eFundPay's docs describe, and
-        :class:`~efundpay.APIStatusError` for a v3 envelope whose ``code`` is not
-        ``SUCCESS``.
+        The call has already read it: an answer that is not what eFundPay's docs describe,
+        or a v3 envelope whose ``code`` is not ``SUCCESS``, failed the call itself (retried,
+        resent or raised with ``outcome_unknown`` exactly as for the plain call), so a raw
+        response in hand always parses.
         """
-        if self._model is _UNPARSED:
-            self._model = read_response(
-                self._response, self._request, url=self._url, secrets=self._secrets
-            )
         return self._model
 
     def __repr__(self) -> str:
@@ -128,19 +118,11 @@ class APIResponse(Generic[T]):
         )
 
 
-def check_status(
-    response: HTTPResponse, request: APIRequest[Any], *, url: str, secrets: Secrets
-) -> None:
-    """Raise the :class:`APIStatusError` of a response that is not 2xx."""
-    if not 200 <= response.status_code < 300:
-        raise _status_error(response, request, url=url, secrets=secrets)
-
-
 def read_response(
     response: HTTPResponse, request: APIRequest[T], *, url: str, secrets: Secrets
 ) -> T:
     """The model ``request`` asks for, or raise APIStatusError / APIResponseValidationError."""
-    if not 200 <= response.status_code < 300:  # as check_status, without its call's cost
+    if not 200 <= response.status_code < 300:
         raise _status_error(response, request, url=url, secrets=secrets)
     data = _json(response.content)
     if not isinstance(data, dict):

@@ -19,6 +19,7 @@ from efundpay import (
     HTTPResponse,
     MockTransport,
     NotFoundError,
+    RetryPolicy,
     Subscription,
 )
 from efundpay.testing import FakeEFundPay
@@ -89,30 +90,51 @@ async def test_the_plain_call_is_unchanged_by_the_raw_one(fake: FakeEFundPay) ->
         assert isinstance(await client.subscriptions.pause("sub_123"), Subscription)
 
 
-async def test_a_body_that_does_not_read_as_the_model_fails_at_parse_not_before() -> None:
+async def test_a_body_that_does_not_read_as_the_model_fails_the_raw_call_like_the_plain_one() -> (
+    None
+):
+    sent: list[str] = []
+
     def handler(request: HTTPRequest) -> HTTPResponse:
+        sent.append(request.url)
         return HTTPResponse(200, {"Content-Type": "text/plain"}, b"not json")
 
     async with AsyncEFundPay(
-        api_key=API_KEY, merchant_account_id=MERCHANT, transport=MockTransport(handler)
+        api_key=API_KEY,
+        merchant_account_id=MERCHANT,
+        transport=MockTransport(handler),
+        max_retries=0,
     ) as client:
-        response = await client.subscriptions.with_raw_response.pause("sub_123")
-        assert response.content == b"not json"
-        with pytest.raises(APIResponseValidationError):
-            response.parse()
+        with pytest.raises(APIResponseValidationError) as raised:
+            await client.subscriptions.with_raw_response.pause("sub_123")
+    # An answer that may have been applied: the same stamp as the plain call's error.
+    assert raised.value.outcome_unknown is True
+    assert raised.value.attempts == 1
+    assert raised.value.idempotency_key is not None
+    assert len(sent) == 1
 
 
-async def test_a_v3_envelope_error_with_http_200_raises_at_parse() -> None:
+@pytest.mark.parametrize(("code", "sent"), [("TOKEN_EXPIRED", 1), ("EXCEEDED_LIMIT", 3)])
+async def test_a_v3_envelope_error_with_http_200_fails_the_raw_call_like_the_plain_one(
+    code: str, sent: int
+) -> None:
+    requests: list[str] = []
+
     def handler(request: HTTPRequest) -> HTTPResponse:
-        body = {"code": "CUSTOMER_NOT_FOUND", "error": {"code": "CUSTOMER_NOT_FOUND"}}
-        return HTTPResponse.from_json(200, body)
+        requests.append(request.url)
+        return HTTPResponse.from_json(200, {"code": code, "error": {"code": code}})
 
     async with AsyncEFundPay(
-        api_key=API_KEY, merchant_account_id=MERCHANT, transport=MockTransport(handler)
+        api_key=API_KEY,
+        merchant_account_id=MERCHANT,
+        transport=MockTransport(handler),
+        retry=RetryPolicy(initial_backoff=0, max_backoff=0),
     ) as client:
-        response = await client.customers.with_raw_response.toggle("cus_123")
-        with pytest.raises(APIStatusError, match="CUSTOMER_NOT_FOUND"):
-            response.parse()
+        with pytest.raises(APIStatusError, match=code) as raised:
+            await client.customers.with_raw_response.toggle("cus_123")
+    # A rate limit is retried (nothing was applied); a bearer key has no new credentials.
+    assert len(requests) == sent
+    assert raised.value.outcome_unknown is False
 
 
 def test_the_blocking_client_has_raw_responses_too(threaded_fake: FakeEFundPay) -> None:

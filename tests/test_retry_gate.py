@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import efundpay
+import efundpay.auth
 from efundpay import (
     AsyncEFundPay,
     EFundPay,
@@ -129,3 +130,40 @@ def test_the_gate_holds_even_for_a_rate_limit_error_that_came_with_a_5xx() -> No
     # However an error is classified, its own status says whether it may have applied.
     misread = RateLimitError("limit", status_code=503)
     assert RetryPolicy().may_retry(misread, idempotent=False) is False
+
+
+class _AlwaysFresh(efundpay.auth.Auth):
+    """An Auth that always has new credentials: the pipeline alone must refuse a resend."""
+
+    async def authenticate(self, request: efundpay.auth.AuthRequest) -> None:
+        request.headers["Authorization"] = "Bearer fresh"
+
+    async def on_rejection(
+        self, request: efundpay.auth.AuthRequest, rejection: efundpay.auth.Rejection
+    ) -> bool:
+        return True
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("status", [500, 502, 408])
+@pytest.mark.parametrize("code", ["TOKEN_EXPIRED", "INVALID_TIMESTAMP"])
+async def test_a_rejection_code_in_an_answer_that_may_have_been_applied_earns_no_resend(
+    status: int, code: str
+) -> None:
+    sent: list[str] = []
+
+    def handler(request: efundpay.HTTPRequest) -> efundpay.HTTPResponse:
+        sent.append(request.url)
+        return efundpay.HTTPResponse.from_json(status, {"code": code, "error": {"code": code}})
+
+    async with efundpay.AsyncEFundPay(
+        merchant_account_id="acct_1",
+        v3_auth=_AlwaysFresh(),
+        auth=_AlwaysFresh(),
+        transport=efundpay.MockTransport(handler),
+        retry=NO_WAIT,
+    ) as client:
+        with pytest.raises(efundpay.APIStatusError) as raised:
+            await client.customers.toggle(CUS)
+    assert len(sent) == 1  # the toggle may have been applied: never sent again
+    assert raised.value.outcome_unknown is True

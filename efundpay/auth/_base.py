@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from .._retry import may_have_applied
 from .._secret import Secret, SecretHeaders
 from .._transport import HTTPRequest, HTTPResponse, TransportError, TransportTimeoutError
 
@@ -172,7 +173,13 @@ def _codes(body: object) -> list[str]:
 
 
 def rejection_of(error: APIStatusError) -> Rejection | None:
-    """The :class:`Rejection` ``error`` is, or ``None`` when it may not be resent for auth."""
+    """The :class:`Rejection` ``error`` is, or ``None`` when it may not be resent for auth.
+
+    An answer that may have been applied (a 5xx, a 408) is never a rejection, whatever
+    code its body carries: only a refusal proves that nothing happened.
+    """
+    if may_have_applied(error):
+        return None
     codes = _codes(error.body)
     code = next((c for c in codes if c in REJECTION_CODES), None)
     if code is None and error.status_code != 401:
