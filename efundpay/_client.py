@@ -34,7 +34,7 @@ from ._network import Limits
 from ._pipeline import run_call
 from ._request import APIRequest, CallOptions
 from ._retry import RetryPolicy
-from ._secret import Secret, SecretHeaders
+from ._secret import Secret, SecretHeaders, SecretMapping
 from ._transport import AiohttpTransport, Transport, network_transport
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
@@ -171,7 +171,7 @@ class AsyncEFundPay:
             max_retries=max_retries,
             deadline=deadline,
             retry=retry,
-            env=os.environ,
+            env=SecretMapping(os.environ),
             auth=auth,
             v3_auth=v3_auth,
             v3_base_url=v3_base_url,
@@ -311,7 +311,9 @@ class AsyncEFundPay:
         return clone
 
     def __repr__(self) -> str:
-        config = self._config
+        config = getattr(self, "_config", None)
+        if config is None:  # refused by its constructor: a traceback with locals shows this
+            return f"<{type(self).__name__} (not configured)>"
         shown = [f"base_url={self.base_url!r}"]
         if config.v3_base_url != config.base_url:
             shown.append(f"v3_base_url={config.v3_base_url!r}")

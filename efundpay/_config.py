@@ -306,8 +306,18 @@ def resolve_config(
     configured at all, a missing key is reported here, as before any client existed.
     """
     key = _resolve_api_key(api_key, env)
-    auth = _check_auth(auth, "auth") if auth is not None else auth_from_env(env)
-    v3_auth = _check_auth(v3_auth, "v3_auth") if v3_auth is not None else v3_auth_from_env(env)
+    # A keyword beats a variable: an api_key passed here signs every API that has no Auth
+    # keyword of its own, even when the environment also describes a JWT or signed-request
+    # Auth; the environment's Auth fills in only when neither was passed.
+    from_env = api_key is None
+    if auth is not None:
+        auth = _check_auth(auth, "auth")
+    elif from_env:
+        auth = auth_from_env(env)
+    if v3_auth is not None:
+        v3_auth = _check_auth(v3_auth, "v3_auth")
+    elif from_env:
+        v3_auth = v3_auth_from_env(env)
     if key is None and auth is None and v3_auth is None:
         raise ConfigurationError(f"no API key: pass api_key=... or set {ENV_API_KEY}")
 
@@ -444,7 +454,8 @@ def _key_source(env: Mapping[str, str], file_var: str, text_var: str) -> Any:
     from pathlib import Path  # noqa: PLC0415
 
     path = env.get(file_var)
-    return Path(path) if path else env[text_var].replace("\\n", "\n").encode()
+    # PEM text stays in a Secret: a failure to load it must not show it in any frame.
+    return Path(path) if path else Secret(env[text_var].replace("\\n", "\n"))
 
 
 def auth_from_env(env: Mapping[str, str]) -> Auth | None:
@@ -456,10 +467,10 @@ def auth_from_env(env: Mapping[str, str]) -> Auth | None:
         return None
     from .auth import JWTAuth  # noqa: PLC0415 - efundpay.auth imports this module
 
-    return JWTAuth(
-        key_id=env[ENV_JWT_KEY_ID],
-        private_key=_key_source(env, ENV_PRIVATE_KEY_FILE, ENV_PRIVATE_KEY),
-    )
+    key_id = env[ENV_JWT_KEY_ID]
+    private_key = _key_source(env, ENV_PRIVATE_KEY_FILE, ENV_PRIVATE_KEY)
+    del env  # it holds the PEM in the clear: a failed JWTAuth must not show it here
+    return JWTAuth(key_id=key_id, private_key=private_key)
 
 
 def v3_auth_from_env(env: Mapping[str, str]) -> Auth | None:
@@ -476,9 +487,13 @@ def v3_auth_from_env(env: Mapping[str, str]) -> Auth | None:
         return None
     from .auth import SignedRequestAuth  # noqa: PLC0415 - efundpay.auth imports this module
 
+    client_id, token_url = env[ENV_V3_CLIENT_ID], env[ENV_V3_TOKEN_URL]
+    client_secret = Secret(env[ENV_V3_CLIENT_SECRET])
+    private_key = _key_source(env, ENV_V3_PRIVATE_KEY_FILE, ENV_V3_PRIVATE_KEY)
+    del env  # it holds the secret and the PEM in the clear: keep them out of this frame
     return SignedRequestAuth(
-        client_id=env[ENV_V3_CLIENT_ID],
-        client_secret=Secret(env[ENV_V3_CLIENT_SECRET]),
-        private_key=_key_source(env, ENV_V3_PRIVATE_KEY_FILE, ENV_V3_PRIVATE_KEY),
-        token_url=env[ENV_V3_TOKEN_URL],
+        client_id=client_id,
+        client_secret=client_secret,
+        private_key=private_key,
+        token_url=token_url,
     )

@@ -4,10 +4,12 @@
 first used: plain bearer use of the SDK needs nothing beyond its runtime dependencies.
 Without the extra, every entry point raises :class:`~efundpay.ConfigurationError` naming it.
 
-A key may be given as PEM ``bytes`` or ``str``, a :class:`os.PathLike` to a PEM file, or an
-already loaded ``cryptography`` key object.  Private keys may be PKCS#1 (``BEGIN RSA PRIVATE
-KEY``), PKCS#8 (``BEGIN PRIVATE KEY``) or SEC1 (``BEGIN EC PRIVATE KEY``).  The PEM text of a
-private key is never kept: only the loaded key object, whose ``repr`` shows no key material.
+A key may be given as PEM ``bytes`` or ``str``, PEM text in a :class:`~efundpay.Secret`,
+a :class:`os.PathLike` to a PEM file, or an already loaded ``cryptography`` key object.
+Private keys may be PKCS#1 (``BEGIN RSA PRIVATE KEY``), PKCS#8 (``BEGIN PRIVATE KEY``) or
+SEC1 (``BEGIN EC PRIVATE KEY``).  The PEM text of a private key is never kept: only the
+loaded key object, whose ``repr`` shows no key material.  PEM is read and parsed in helpers
+that return before any ConfigurationError is raised, so no frame of a failed load holds it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ import types
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
+import attrs
+
 from ._errors import ConfigurationError
+from ._secret import Secret
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ec import (
@@ -40,8 +45,8 @@ __all__ = [
 
 EXTRA_HINT: Final = 'install the signing extra: pip install "efundpay[signing]"'
 
-# PEM text or bytes, a path to a PEM file, or a loaded cryptography key object.
-KeySource: TypeAlias = "bytes | str | os.PathLike[str] | Any"
+# PEM text or bytes, PEM text in a Secret, a path to a PEM file, or a loaded key object.
+KeySource: TypeAlias = "bytes | str | Secret | os.PathLike[str] | Any"
 
 
 def require_signing(what: str) -> types.ModuleType:
@@ -54,7 +59,12 @@ def require_signing(what: str) -> types.ModuleType:
 
 
 def _pem_bytes(source: KeySource, what: str) -> bytes | None:
-    """The PEM bytes of ``source``, or ``None`` when it is already a key object."""
+    """The PEM bytes of ``source``, or ``None`` when it is already a key object.
+
+    Only the ``_parse_*`` helpers call this: the bytes never outlive their frame.
+    """
+    if isinstance(source, Secret):
+        return source.reveal().encode()
     if isinstance(source, bytes | bytearray | memoryview):
         return bytes(source)
     if isinstance(source, str):
@@ -72,30 +82,63 @@ def _pem_bytes(source: KeySource, what: str) -> bytes | None:
     return None
 
 
+def _parse_private(source: KeySource, what: str) -> Any:
+    """The key object of ``source``, or a problem message (a ``str``); never raises on PEM.
+
+    The PEM is read and parsed here and returns with this frame, so that a
+    ConfigurationError raised by the caller has no PEM in any frame's locals.
+    """
+    serialization = require_signing(what)
+    pem = _pem_bytes(source, what)
+    if pem is None:
+        return _KeyObject(source)
+    try:
+        return _KeyObject(serialization.load_pem_private_key(pem, password=None))
+    except TypeError:
+        return "the private key is encrypted; decrypt it first or pass a loaded key"
+    except Exception:  # cryptography raises ValueError, UnsupportedAlgorithm and others
+        hint = " (that is a public key)" if b"PUBLIC KEY" in pem else ""
+        return f"not a PEM private key (PKCS#1, PKCS#8 or SEC1){hint}"
+
+
+def _parse_public(source: KeySource, what: str) -> Any:
+    """Like :func:`_parse_private`, for a public key or a certificate."""
+    serialization = require_signing(what)
+    from cryptography import x509  # noqa: PLC0415
+
+    pem = _pem_bytes(source, what)
+    if pem is None:
+        return _KeyObject(source)
+    try:
+        if b"BEGIN CERTIFICATE" in pem:
+            return _KeyObject(x509.load_pem_x509_certificate(pem).public_key())
+        return _KeyObject(serialization.load_pem_public_key(pem))
+    except Exception:  # cryptography raises ValueError, UnsupportedAlgorithm and others
+        return "not a PEM public key or certificate"
+
+
+@attrs.frozen
+class _KeyObject:
+    """A parsed (or given) key object; a ``str`` from the parsers is a problem instead."""
+
+    key: Any
+
+
 def load_private_key(source: KeySource, *, what: str) -> PrivateKey:
-    """An RSA or EC private key from PEM bytes, text, a file, or a key object.
+    """An RSA or EC private key from PEM bytes, text, a Secret, a file, or a key object.
 
     Raises :class:`ConfigurationError` (never echoing the key) for anything that cannot
     sign: no key, a public key, an encrypted key, a key of another kind.
     """
-    serialization = require_signing(what)
+    require_signing(what)  # names the extra before cryptography is imported below
     from cryptography.hazmat.primitives.asymmetric import ec, rsa  # noqa: PLC0415
 
-    pem = _pem_bytes(source, what)
-    if pem is None:
-        key: Any = source
-    else:
-        try:
-            key = serialization.load_pem_private_key(pem, password=None)
-        except TypeError:
-            raise ConfigurationError(
-                f"{what}: the private key is encrypted; decrypt it first or pass a loaded key"
-            ) from None
-        except Exception:  # cryptography raises ValueError, UnsupportedAlgorithm and others
-            hint = " (that is a public key)" if b"PUBLIC KEY" in pem else ""
-            raise ConfigurationError(
-                f"{what}: not a PEM private key (PKCS#1, PKCS#8 or SEC1){hint}"
-            ) from None
+    parsed = _parse_private(source, what)
+    if isinstance(source, bytes | bytearray | memoryview | str | Secret):
+        del source  # PEM text: keep it out of this frame's locals
+    if isinstance(parsed, str):
+        raise ConfigurationError(f"{what}: {parsed}")
+    key = parsed.key
     if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
         raise ConfigurationError(
             f"{what}: an RSA or EC private key is needed, not {type(key).__name__}"
@@ -108,23 +151,15 @@ def load_public_key(source: KeySource, *, what: str) -> PublicKey:
 
     A certificate (``BEGIN CERTIFICATE``) is accepted too: its public key is used.
     """
-    serialization = require_signing(what)
-    from cryptography import x509  # noqa: PLC0415
+    require_signing(what)  # names the extra before cryptography is imported below
     from cryptography.hazmat.primitives.asymmetric import ec, rsa  # noqa: PLC0415
 
-    pem = _pem_bytes(source, what)
-    if pem is None:
-        key: Any = source
-        if isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
-            key = key.public_key()
-    else:
-        try:
-            if b"BEGIN CERTIFICATE" in pem:
-                key = x509.load_pem_x509_certificate(pem).public_key()
-            else:
-                key = serialization.load_pem_public_key(pem)
-        except Exception:  # cryptography raises ValueError, UnsupportedAlgorithm and others
-            raise ConfigurationError(f"{what}: not a PEM public key or certificate") from None
+    parsed = _parse_public(source, what)
+    if isinstance(parsed, str):
+        raise ConfigurationError(f"{what}: {parsed}")
+    key = parsed.key
+    if isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        key = key.public_key()
     if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
         raise ConfigurationError(
             f"{what}: an RSA or EC public key is needed, not {type(key).__name__}"

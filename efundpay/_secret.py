@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Final, NoReturn
 
-__all__ = ["CREDENTIAL_HEADERS", "Secret", "SecretHeaders"]
+__all__ = ["CREDENTIAL_HEADERS", "Secret", "SecretHeaders", "SecretMapping"]
 
 # Prefixes safe to show: they tell a sandbox key from a production one and nothing more.
 _SHOWN_PREFIXES: Final = ("sk_test_", "sk_live_")
@@ -148,3 +148,32 @@ class SecretHeaders(Mapping[str, str]):
 
     def __reduce__(self) -> NoReturn:
         raise TypeError("request headers cannot be pickled: they hold credentials")
+
+
+class SecretMapping(Mapping[str, str]):
+    """A read-only view of settings (``os.environ``, flags) whose ``repr`` shows names only.
+
+    Configuration is read from the environment, which holds API keys, client secrets and
+    PEM keys in the clear; passed around as this view, a frame that holds it shows
+    ``SecretMapping(['EFUNDPAY_API_KEY', ...])`` in a traceback rendered with locals.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, str]) -> None:
+        self._items = items
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({sorted(self._items)!r})"
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("settings cannot be pickled: they hold credentials")

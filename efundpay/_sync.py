@@ -239,7 +239,10 @@ class EFundPay:
         return clone
 
     def __repr__(self) -> str:
-        return repr(self._async).replace(type(self._async).__name__, type(self).__name__, 1)
+        wrapped = getattr(self, "_async", None)
+        if wrapped is None:  # refused by its constructor: a traceback with locals shows this
+            return f"<{type(self).__name__} (not configured)>"
+        return repr(wrapped).replace(type(wrapped).__name__, type(self).__name__, 1)
 
     def close(self) -> None:
         """Close the connection pool (a no-op on a ``with_options`` copy).  Idempotent."""

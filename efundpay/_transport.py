@@ -37,7 +37,7 @@ from . import _forksafe
 from ._config import Timeout
 from ._errors import ConfigurationError
 from ._network import Limits, Proxy, ProxyRoutes, resolve_proxies, tls_context
-from ._secret import CREDENTIAL_HEADERS, Secret, SecretHeaders
+from ._secret import CREDENTIAL_HEADERS, Secret, SecretHeaders, SecretMapping
 from ._transport_errors import (
     ResponseTooLargeError,
     TransportClosedError,
@@ -195,11 +195,10 @@ class AiohttpTransport:
         self.max_connections = limits.max_connections
         self.max_response_bytes = max_response_bytes
         # Resolved once here, never per request: the proxy for each host, and the TLS context.
-        self._proxies: ProxyRoutes = resolve_proxies(proxy, trust_env=trust_env, env=os.environ)
+        env = SecretMapping(os.environ)
+        self._proxies: ProxyRoutes = resolve_proxies(proxy, trust_env=trust_env, env=env)
         self._proxied = self._proxies.any  # checked per request: a plain attribute
-        self._ssl: ssl.SSLContext | bool = (
-            tls_context(verify, trust_env=trust_env, env=os.environ) or True
-        )
+        self._ssl: ssl.SSLContext | bool = tls_context(verify, trust_env=trust_env, env=env) or True
         # The pool's size: a slot per connection.  An asyncio.Semaphore binds to a loop only
         # when first waited on, so it can be made here.
         self._pool = asyncio.Semaphore(limits.max_connections)

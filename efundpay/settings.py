@@ -41,7 +41,7 @@ from ._config import (
     is_loopback,
     v3_auth_from_env,
 )
-from ._secret import Secret
+from ._secret import Secret, SecretMapping
 
 __all__ = [
     "ENV_API_KEY",
@@ -60,6 +60,7 @@ __all__ = [
     "ENV_V3_TOKEN_URL",
     "V3_ROUTES",
     "Secret",
+    "SecretMapping",
     "auth_from_env",
     "is_loopback",
     "v3_auth_from_env",

@@ -112,11 +112,24 @@ def test_pem_text_in_a_variable_works_too(monkeypatch: pytest.MonkeyPatch) -> No
 def test_a_partial_set_of_variables_names_what_is_missing(
     monkeypatch: pytest.MonkeyPatch, given: dict[str, str], missing: str
 ) -> None:
+    monkeypatch.setenv("EFUNDPAY_API_KEY", API_KEY)  # the key from the environment too
     for name, value in given.items():
         monkeypatch.setenv(name, value)
     with pytest.raises(ConfigurationError) as raised:
-        AsyncEFundPay(api_key=API_KEY)
+        AsyncEFundPay()
     assert missing in str(raised.value)
+
+
+def test_an_api_key_keyword_wins_over_an_auth_the_environment_describes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    key_file = tmp_path / "jwt.pem"
+    key_file.write_bytes(pem(rsa_key("jwt")))
+    monkeypatch.setenv("EFUNDPAY_JWT_KEY_ID", KEY_ID)
+    monkeypatch.setenv("EFUNDPAY_PRIVATE_KEY_FILE", str(key_file))
+    assert isinstance(AsyncEFundPay(merchant_account_id="acct_1").auth, JWTAuth)
+    client = AsyncEFundPay(api_key=API_KEY, merchant_account_id="acct_1")
+    assert isinstance(client.auth, BearerAuth)
 
 
 def test_keywords_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

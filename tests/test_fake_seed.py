@@ -33,6 +33,7 @@ NOT_IN_THE_FAKE = {
     "cus_a": "created by a seed example",
     "cus_b": "created by a seed example",
     "sub_a": "created by a seed example",
+    "sub_A": "a signed body in the notifications page's explanation of a refused form",
 }
 ID = re.compile(r"\b(?:cus|sub)_[A-Za-z0-9]+\b")
 

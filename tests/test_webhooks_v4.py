@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
 from typing import Any
 
@@ -100,10 +101,35 @@ def test_the_documented_payment_webhook_verifies_and_is_deduplicated_by_its_tran
     assert event.extra["payment_data"]["payment_amount"] == "1.20"
 
 
-def test_a_globally_sorted_signature_verifies_too() -> None:
-    assert v4_pairs(EVENT) != sorted(v4_pairs(EVENT))  # the two orders really differ here
-    payload, headers = deliver(EVENT, global_sort=True)
-    assert verify_v4_webhook(payload, headers, public_pem()).id == "evt_<1>&2"
+def test_a_globally_sorted_signature_verifies_when_no_key_repeats() -> None:
+    assert v4_pairs(PAYMENT) != sorted(v4_pairs(PAYMENT))  # the two orders really differ here
+    payload, headers = deliver(PAYMENT, global_sort=True)
+    event = verify_v4_webhook(payload, headers, public_pem())
+    assert event.ll_transaction_id == "2022012601122644"
+
+
+RETARGET: dict[str, Any] = {
+    "id": "evt_1",
+    "type": "subscription.paused",
+    "data": {"subscription": {"id": "sub_A", "status": "paused"}},
+}
+
+
+def swapped_ids(body: dict[str, Any]) -> dict[str, Any]:
+    changed = copy.deepcopy(body)
+    subscription = changed["data"]["subscription"]
+    changed["id"], subscription["id"] = subscription["id"], changed["id"]
+    return changed
+
+
+def test_a_sorted_signature_cannot_be_retargeted_by_swapping_repeated_keys() -> None:
+    swapped = swapped_ids(RETARGET)
+    assert sorted(v4_pairs(RETARGET)) == sorted(v4_pairs(swapped))  # the ambiguity
+    _, global_headers = deliver(RETARGET, global_sort=True)
+    assert rejected(json.dumps(swapped).encode(), global_headers).reason == "bad_signature"
+    payload, headers = deliver(RETARGET)  # the Go SDK's in-place order still verifies
+    assert verify_v4_webhook(payload, headers, public_pem()).id == "evt_1"
+    assert rejected(json.dumps(swapped).encode(), headers).reason == "bad_signature"
 
 
 def test_any_candidate_of_the_comma_separated_list_may_verify() -> None:
@@ -197,13 +223,20 @@ def test_a_signed_event_whose_fields_are_the_wrong_type_is_malformed(
     assert "'12'" not in str(error) and "yesterday" not in str(error)
 
 
-def test_large_integers_verify_whether_signed_exactly_or_as_float64() -> None:
+def test_large_integers_verify_as_float64_only_when_float64_holds_them() -> None:
     body = {"id": "evt_big", "sequence": 2**60 + 1}
     payload = json.dumps(body).encode()
     exact = sign_v4(key_pair()[0], body)
-    as_go = sign_v4(key_pair()[0], {"id": "evt_big", "sequence": float(2**60 + 1)})
-    for signature in (exact, as_go):
-        assert verify_v4_webhook(payload, {"signature": signature}, public_pem()).id == "evt_big"
+    assert verify_v4_webhook(payload, {"signature": exact}, public_pem()).id == "evt_big"
+    # A signature over the float64 reading (2**60) is the exact signature of 2**60 only:
+    # 2**60 + 1 does not verify with it, though float64 reads both alike.
+    rounded = {"signature": sign_v4(key_pair()[0], {"id": "evt_big", "sequence": float(2**60 + 1)})}
+    assert rejected(payload, rounded).reason == "bad_signature"
+    exact_2_60 = json.dumps({"id": "evt_big", "sequence": 2**60}).encode()
+    assert verify_v4_webhook(exact_2_60, rounded, public_pem()).id == "evt_big"
+    huge = json.dumps({"id": "evt_huge", "sequence": 10**400}).encode()
+    huge_headers = {"signature": sign_v4(key_pair()[0], {"id": "evt_huge", "sequence": 10**400})}
+    assert verify_v4_webhook(huge, huge_headers, public_pem()).id == "evt_huge"
 
 
 def recursive_pairs(value: Any) -> list[str]:

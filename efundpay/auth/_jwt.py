@@ -93,6 +93,7 @@ class JWTAuth(Auth):
     ) -> None:
         what = "JWTAuth private_key"
         self._key = load_private_key(private_key, what=what)
+        del private_key  # PEM text, perhaps: no later raise may show it in this frame
         self._jwt = require_jwt("JWTAuth")
         self.key_id = require_text(key_id, "JWTAuth key_id")
         self._issuer = None if issuer is None else require_text(issuer, "JWTAuth issuer")
@@ -142,4 +143,6 @@ class JWTAuth(Auth):
         return True
 
     def __repr__(self) -> str:
-        return f"JWTAuth(key_id={self.key_id!r}, algorithm={self._algorithm!r})"
+        # getattr: a traceback with locals shows ``self`` of an __init__ that failed midway
+        key_id, algorithm = getattr(self, "key_id", None), getattr(self, "_algorithm", None)
+        return f"JWTAuth(key_id={key_id!r}, algorithm={algorithm!r})"

@@ -72,6 +72,7 @@ class SignedRequestAuth(Auth):
     ) -> None:
         client_secret = as_secret(client_secret, "SignedRequestAuth client_secret")
         self._key = load_private_key(private_key, what="SignedRequestAuth private_key")
+        del private_key  # PEM text, perhaps: no later raise may show it in this frame
         try:
             rsa_sha256_sign(self._key, b"efundpay")  # a key that cannot sign is told now
         except ConfigurationError:
@@ -94,9 +95,10 @@ class SignedRequestAuth(Auth):
         self.tokens = TokenCache()
 
     def __repr__(self) -> str:
+        # getattr: a traceback with locals shows ``self`` of an __init__ that failed midway
         return (
-            f"SignedRequestAuth(client_id={self.client_id!r}, client_secret='…', "
-            f"token_url={self.token_url!r})"
+            f"SignedRequestAuth(client_id={getattr(self, 'client_id', None)!r}, "
+            f"client_secret='…', token_url={getattr(self, 'token_url', None)!r})"
         )
 
     async def _token(self, request: AuthRequest) -> Token:

@@ -172,7 +172,11 @@ async def request_token(
     secrets = (client_secret,) if refresh is None else (client_secret, refresh)
     if not 200 <= response.status_code < 300:
         raise _status_error(response, _TOKEN_REQUEST, url=token_url, secrets=secrets)
-    return _read_grant(response.content, token_url, now)
+    grant = _read_grant(response.content, now)
+    del response  # its body holds the tokens in the clear
+    if isinstance(grant, str):
+        raise _bad_grant(token_url, grant)
+    return grant
 
 
 def _grant_object(content: bytes) -> dict[str, Any] | None:
@@ -205,21 +209,26 @@ def _seconds(data: Mapping[str, Any], name: str) -> float | None:
     return float(value) if math.isfinite(value) and value > 0 else None
 
 
-def _read_grant(content: bytes, token_url: str, now: float) -> Token:
+def _read_grant(content: bytes, now: float) -> Token | str:
+    """The token in ``content``, or what is wrong with it (a ``str``); never raises.
+
+    The raw answer and the parsed dict hold the tokens in the clear: they die with this
+    frame, and the caller raises from a frame that holds neither.
+    """
     data = _grant_object(content)
     if data is None:
-        raise _bad_grant(token_url, "the body is not a JSON object")
+        return "the body is not a JSON object"
     # The tokens leave the parsed dict first, so that nothing below can show them.
     access = _pop_secret(data, "accessToken")
     refresh = _pop_secret(data, "refreshToken")
     if access is None:
-        raise _bad_grant(token_url, "accessToken is missing")
+        return "accessToken is missing"
     token_type = data.get("tokenType")
     if token_type is not None and str(token_type).lower() != "bearer":
-        raise _bad_grant(token_url, f"tokenType is {token_type!r}, not 'Bearer'")
+        return f"tokenType is {token_type!r}, not 'Bearer'"
     lifetime = _seconds(data, "expiresIn")
     if lifetime is None:
-        raise _bad_grant(token_url, "expiresIn is missing or not a positive number")
+        return "expiresIn is missing or not a positive number"
     refresh_lifetime = _seconds(data, "refreshTokenExpiresIn")
     return Token(
         access=access,

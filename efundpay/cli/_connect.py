@@ -24,6 +24,7 @@ from ..settings import (
     ENV_V3_PRIVATE_KEY_FILE,
     ENV_V3_TOKEN_URL,
     Secret,
+    SecretMapping,
     auth_from_env,
     v3_auth_from_env,
 )
@@ -87,7 +88,7 @@ def auth_settings(args: argparse.Namespace) -> tuple[Auth | None, Auth | None]:
         flags[ENV_V3_CLIENT_SECRET] = "" if secret is None else secret.reveal()
     if not flags:
         return None, None
-    settings = {**os.environ, **flags}
+    settings = SecretMapping({**os.environ, **flags})
     return auth_from_env(settings), v3_auth_from_env(settings)
 
 

@@ -16,16 +16,23 @@ arrays and ``null`` are left out; booleans are ``true``/``false``; a whole numbe
 as an integer.  The forms:
 
 - the order of the pairs: keys sorted per object, each pair where its object is (eFundPay's
-  Go SDK); or all pairs sorted as ``key=value`` strings (a global sort, what the vendors' docs
-  and Java/PHP examples read as "sort the parameters"); or all pairs sorted by key;
+  Go SDK), always; all pairs sorted as ``key=value`` strings (a global sort, what the vendors'
+  docs and Java/PHP examples read as "sort the parameters"), or all pairs sorted by key, ONLY
+  when no key occurs twice among the pairs.  Keys carry no prefix, so with a repeated key a
+  sorted form no longer says which value goes where: ``{"id": "evt_1", "data": {"id":
+  "sub_A"}}`` and the same body with the two ids swapped sort to one string;
 - arrays inside arrays: skipped (the Go SDK), or walked into (a signer that recurses into
   every array); never dropping objects inside arrays, which would leave them unsigned;
 - numbers: exact (an integer as written; a fraction in plain decimal notation, as Go's
-  ``strconv.FormatFloat(f, 'f', -1, 64)``); as a float64 reader sees them (an integer beyond
-  2**53 rounded, as Go's ``json.Unmarshal`` into ``any`` rounds it); or a fraction as Python's
-  ``repr`` writes it (``1e-07``).
+  ``strconv.FormatFloat(f, 'f', -1, 64)``); as a float64 reader sees them (as Go's
+  ``json.Unmarshal`` into ``any`` reads them), ONLY when that rounds no signed integer (else
+  ``2**53 + 1`` and ``2**53`` would sign alike); or a fraction as Python's ``repr`` writes it
+  (``1e-07``).
 
-Each form is the same message laid out differently: none lets a changed value through.
+Within those limits each form is the same pairs with the same values, so none lets a changed
+value through.  What no form can give: the pairs carry no path, so a body that moves a pair to
+another object while keeping the in-place order (or, with unique keys, the sorted order)
+verifies too, and an object in an array inside an array is unsigned in the Go SDK's form.
 """
 
 from __future__ import annotations
@@ -148,8 +155,20 @@ def _exact(value: int | float) -> str:
     return _plain(value)
 
 
+class _RoundedError(ValueError):
+    pass
+
+
 def _float64(value: int | float) -> str:
-    return _exact(float(value))
+    # Only where float64 holds the value exactly: a rounded integer would let another
+    # integer (2**53 + 1 for 2**53) carry the same signature.
+    try:
+        rounded = float(value)
+    except OverflowError:
+        raise _RoundedError("beyond float64") from None
+    if isinstance(value, int) and rounded != value:
+        raise _RoundedError("rounded by float64")
+    return _exact(rounded)
 
 
 def _python_repr(value: int | float) -> str:
@@ -170,7 +189,7 @@ def flatten_pairs(
     walks into it instead (a signer that recurses into every array).
 
     >>> flatten_pairs({"b": {"d": 1.0, "c": [True, {"e": None, "f": "x"}]}, "a": False})
-    [('a', 'false'), ('d', '1'), ('f', 'x')]
+    [('a', 'false'), ('f', 'x'), ('d', '1')]
     """
     pairs: list[tuple[str, str]] = []
 
@@ -209,12 +228,17 @@ def v4_candidates(body: dict[str, Any]) -> Iterator[str]:
     """Every string a v4 webhook's ``signature`` may cover, the likeliest first, no repeats."""
     seen: set[str] = set()
     for nested_arrays, number in itertools.product((False, True), _NUMBER_STYLES):
-        pairs = flatten_pairs(body, number, nested_arrays=nested_arrays)
-        for ordered in (
-            pairs,
-            sorted(pairs, key=lambda pair: f"{pair[0]}={pair[1]}"),
-            sorted(pairs, key=lambda pair: pair[0]),
-        ):
+        try:
+            pairs = flatten_pairs(body, number, nested_arrays=nested_arrays)
+        except _RoundedError:
+            continue  # this number style would change a signed value
+        orders = [pairs]
+        if len({key for key, _ in pairs}) == len(pairs):
+            # Sorted orders only when each key names one value: with a repeated key they
+            # lose which value goes where, and values could be swapped between objects.
+            orders.append(sorted(pairs, key=lambda pair: f"{pair[0]}={pair[1]}"))
+            orders.append(sorted(pairs, key=lambda pair: pair[0]))
+        for ordered in orders:
             text = v4_string(ordered)
             if text not in seen:
                 seen.add(text)
