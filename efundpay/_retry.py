@@ -46,6 +46,7 @@ __all__ = [
     "RetryEvent",
     "RetryPolicy",
     "call_hook",
+    "http_date",
     "may_have_applied",
     "may_send_again",
     "parse_retry_after",
@@ -186,6 +187,19 @@ class RetryPolicy:
         return self.jitter(ceiling)
 
 
+def http_date(raw: str) -> float | None:
+    """An HTTP date (``Retry-After``, ``Date``) as a Unix timestamp, or ``None``.
+
+    >>> http_date("Thu, 01 Jan 1970 00:01:00 GMT")
+    60.0
+    """
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return None if when.tzinfo is None else when.timestamp()
+
+
 def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
     """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date), or ``None``.
 
@@ -199,13 +213,10 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
     try:
         seconds = float(raw)
     except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(raw)
-        except (TypeError, ValueError, IndexError):
+        when = http_date(raw)
+        if when is None:
             return None
-        if when.tzinfo is None:
-            return None
-        seconds = when.timestamp() - (time.time() if now is None else now)
+        seconds = when - (time.time() if now is None else now)
     if not math.isfinite(seconds):
         return None
     return max(0.0, seconds)

@@ -12,13 +12,12 @@ that the pipeline alone keeps the rules about what may be sent again.
 
 from __future__ import annotations
 
-import email.utils
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from .._retry import may_have_applied
+from .._retry import http_date, may_have_applied
 from .._secret import Secret, SecretHeaders
 from .._transport import HTTPRequest, HTTPResponse, TransportError, TransportTimeoutError
 
@@ -153,13 +152,7 @@ class Rejection:
         """The server's clock from the ``Date`` header, as a Unix timestamp, or ``None``."""
         # Looked up without regard to case: an error's headers may be a plain dict.
         raw = next((v for k, v in self.headers.items() if k.lower() == "date"), None)
-        if not raw:
-            return None
-        try:
-            when = email.utils.parsedate_to_datetime(raw)
-        except (TypeError, ValueError, IndexError):
-            return None
-        return None if when.tzinfo is None else when.timestamp()
+        return http_date(raw) if raw else None
 
 
 def _codes(body: object) -> list[str]:
