@@ -241,25 +241,32 @@ def _model_hook(
     """The rules of a whole object around cattrs' function: ``None`` (when ``nullable``:
     the hook of ``cls | None``), is it a JSON object, its aliases, its unknown keys.
 
-    Unknown keys are rare (an API newer than the SDK): the instance cattrs made is then made
-    once more by ``attrs.evolve``, through ``__init__``, with them in ``extra``.
+    The usual object (a ``dict`` holding only the wire names the model has) takes one test
+    and goes straight to cattrs' function; anything else (``None``, another mapping, an
+    alias, a key this SDK does not model) takes the general path.  Unknown keys are rare (an
+    API newer than the SDK): the instance cattrs made is then made once more by
+    ``attrs.evolve``, through ``__init__``, with them in ``extra``.
     """
     from ._wire_rules import json_object, unknown_keys, with_aliases  # noqa: PLC0415
 
     aliases = aliases or {}
     known = wire_names | aliases.keys()
 
-    def structure_model(data: Any, _: object) -> Any:
+    def structure_any_object(data: Any) -> Any:
         if data is None and nullable:
             return None
-        if type(data) is not dict:
-            data = json_object(data)
-        if aliases and not data.keys().isdisjoint(aliases):
+        data = json_object(data)
+        if not data.keys().isdisjoint(aliases):
             data = with_aliases(data, aliases)
         instance = read_fields(data, cls)
         if data.keys() <= known:
             return instance
         return attrs.evolve(instance, extra=unknown_keys(data, known))
+
+    def structure_model(data: Any, _: object) -> Any:
+        if type(data) is dict and data.keys() <= wire_names:
+            return read_fields(data, cls)
+        return structure_any_object(data)
 
     return structure_model
 

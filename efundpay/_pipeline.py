@@ -97,10 +97,11 @@ async def run_call(
     added here so that every attempt carries the same one.
     """
     url = (config.v3_base_url if request.api == "v3" else config.base_url) + request.path
-    # The template every attempt copies: each name is lowered once per call, not per attempt.
-    template = SecretHeaders(headers)
-    if request.idempotency_key is not None:
-        template["idempotency-key"] = request.idempotency_key
+    # What every attempt copies (two dict copies when it is a SecretHeaders already, as the
+    # client's own headers are): the names are lowered once per call, not per attempt.
+    if type(headers) is not SecretHeaders:
+        headers = SecretHeaders(headers)
+    key = request.idempotency_key
     # One encoder for v3 and v4: these bytes are what an Auth signs and what is sent.
     content = None if request.body is None else canonical_json(request.body)
     sender = functools.partial(_send, transport)
@@ -120,11 +121,14 @@ async def run_call(
                 attempt - 1,
                 maybe_applied,
             )
+        attempt_headers = SecretHeaders(headers)  # each attempt's own: the Auth writes to it
+        if key is not None:
+            attempt_headers["idempotency-key"] = key
         auth_request = AuthRequest(
             method=request.method,
             url=url,
             content=content,
-            headers=SecretHeaders(template),
+            headers=attempt_headers,
             api=request.api,
             merchant_account_id=config.merchant_account_id,
             scopes=request.scopes,

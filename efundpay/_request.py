@@ -164,14 +164,18 @@ def _check_extra_headers(extra_headers: object) -> dict[str, str]:
     return checked
 
 
-@attrs.frozen
 class APIRequest(Generic[T]):
     """One call: where it goes, what it carries, how its answer is read, whether it may repeat.
+
+    A plain slotted class rather than a frozen attrs class: one is built for every call, and
+    a frozen class pays a Python-level ``object.__setattr__`` call per field.  Nothing changes
+    it once built (the pipeline and the instrumentation only read it).
 
     Attributes:
         operation: the SDK method, e.g. ``"subscriptions.pause"`` (for logs and retry hooks).
         api: ``"v3"`` answers in a ``{"item", "code", "error"}`` envelope; ``"v4"`` answers
             with the bare object and needs the merchant account header.
+        method: the HTTP method.
         path: the encoded path, starting with ``/v3/`` or ``/v4/``.
         model: the model class the answer is read into.
         body: the JSON body, or ``None`` for none.
@@ -183,14 +187,47 @@ class APIRequest(Generic[T]):
         raw: ``True`` to answer with an :class:`~efundpay.APIResponse` instead of the model.
     """
 
-    operation: str
-    api: Literal["v3", "v4"]
-    method: str
-    path: str
-    model: type[T]
-    body: Mapping[str, Any] | None = None
-    idempotent: bool = False
-    idempotency_key: str | None = None
-    scopes: tuple[str, ...] = ()
-    options: CallOptions | None = None
-    raw: bool = False
+    __slots__ = (
+        "api",
+        "body",
+        "idempotency_key",
+        "idempotent",
+        "method",
+        "model",
+        "operation",
+        "options",
+        "path",
+        "raw",
+        "scopes",
+    )
+
+    def __init__(
+        self,
+        *,
+        operation: str,
+        api: Literal["v3", "v4"],
+        method: str,
+        path: str,
+        model: type[T],
+        body: Mapping[str, Any] | None = None,
+        idempotent: bool = False,
+        idempotency_key: str | None = None,
+        scopes: tuple[str, ...] = (),
+        options: CallOptions | None = None,
+        raw: bool = False,
+    ) -> None:
+        self.operation = operation
+        self.api = api
+        self.method = method
+        self.path = path
+        self.model = model
+        self.body = body
+        self.idempotent = idempotent
+        self.idempotency_key = idempotency_key
+        self.scopes = scopes
+        self.options = options
+        self.raw = raw
+
+    def __repr__(self) -> str:
+        # No body: it may carry a customer's details.
+        return f"<APIRequest {self.operation} {self.method} {self.path}>"

@@ -18,7 +18,7 @@ import http
 import json
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from ._convert import ConversionError, structure
 from ._errors import APIResponseValidationError, APIStatusError, status_error_class
@@ -142,13 +142,17 @@ def read_response(
         raise _invalid(response, request, exc.problems, url=url, secrets=secrets) from None
 
 
+#: ``json.loads`` of a ``str`` with no options is this, less its checks of its arguments.
+_decode: Final = json.JSONDecoder().decode
+
+
 def _json(content: bytes) -> Any:
     # RecursionError: JSON nested deeper than the parser's recursion limit is not JSON this
     # SDK can read; the caller treats it as any other body that is not JSON.
     try:
         # UTF-8, as JSON between systems must be, decoded without json.loads' sniffing of
         # the encoding (a few Python calls per response).
-        return json.loads(content.decode())
+        return _decode(content.decode())
     except (ValueError, RecursionError):  # ValueError includes UnicodeDecodeError
         pass
     try:  # anything else json.loads reads: a UTF-8 byte order mark, UTF-16 or UTF-32

@@ -11,7 +11,7 @@ local variable of its own: it goes straight into a :class:`SecretHeaders` mappin
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from typing import Final, NoReturn
 
 __all__ = ["CREDENTIAL_HEADERS", "Secret", "SecretHeaders", "SecretMapping"]
@@ -121,10 +121,11 @@ class SecretHeaders(Mapping[str, str]):
                 self[name] = value
 
     def __setitem__(self, name: str, value: str) -> None:
-        old = self._index.get(name.lower())
+        lowered = name.lower()
+        old = self._index.get(lowered)
         if old is not None and old != name:
             del self._items[old]
-        self._index[name.lower()] = name
+        self._index[lowered] = name
         self._items[name] = value
 
     def __getitem__(self, name: str) -> str:
@@ -138,6 +139,17 @@ class SecretHeaders(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._items)
+
+    # The dict's own views: what aiohttp (and ``dict(headers)``) iterate, in C rather than
+    # through Mapping's generic views, which call __getitem__ (and lower the name) per header.
+    def keys(self) -> KeysView[str]:
+        return self._items.keys()
+
+    def items(self) -> ItemsView[str, str]:
+        return self._items.items()
+
+    def values(self) -> ValuesView[str]:
+        return self._items.values()
 
     def __repr__(self) -> str:
         shown = {

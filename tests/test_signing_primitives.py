@@ -20,8 +20,11 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from efundpay import ConfigurationError
+from efundpay import _canonical as canonical
 from efundpay._canonical import canonical_json, v3_string_to_sign
 from efundpay._keys import load_private_key, load_public_key, rsa_sha256_sign, rsa_verify
 from efundpay._secret import Secret, SecretHeaders
@@ -77,6 +80,33 @@ def test_canonical_json_matches_the_vendors_encoder(body: Any, expected: bytes) 
 def test_canonical_json_refuses_what_json_cannot_carry() -> None:
     with pytest.raises(ValueError, match="JSON compliant"):
         canonical_json({"amount": float("nan")})
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_JSON)
+def test_canonical_json_is_json_dumps_sorted_and_compact_before_the_vendors_escapes(
+    body: Any,
+) -> None:
+    # The encoder built once must write what json.dumps writes with the same options.
+    dumped = json.dumps(
+        body, separators=(",", ":"), ensure_ascii=False, sort_keys=True, allow_nan=False
+    )
+    assert canonical._encode(body) == dumped
+    assert json.loads(canonical_json(body)) == json.loads(dumped)
+
+
+def test_a_body_that_contains_itself_is_refused_as_json_dumps_refuses_it() -> None:
+    looped: dict[str, Any] = {"a": 1}
+    looped["self"] = looped
+    with pytest.raises(ValueError, match="Circular reference"):
+        canonical_json(looped)
+    assert canonical_json({"a": 1}) == b'{"a":1}'  # and the next body is encoded as ever
 
 
 def test_a_body_free_request_leaves_data_out_of_the_string_to_sign() -> None:
@@ -192,3 +222,8 @@ def test_secret_headers_ignore_case_and_keep_the_last_spelling() -> None:
     assert list(headers) == ["Accept", "Authorization"]
     assert "x-signature" not in headers
     assert dict(headers) == {"Accept": "json", "Authorization": "b"}
+    # The views are the last spelling's, read-only, and what aiohttp iterates.
+    assert list(headers.items()) == [("Accept", "json"), ("Authorization", "b")]
+    assert list(headers.keys()) == ["Accept", "Authorization"]
+    assert list(headers.values()) == ["json", "b"]
+    assert not hasattr(headers.items(), "__setitem__")

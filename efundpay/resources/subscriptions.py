@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import functools
+import operator
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -73,6 +75,8 @@ _CHECKS: Final[Mapping[str, Callable[[Any, str], Any]]] = {
     "reason": check_reason,
     "metadata": check_metadata,
 }
+#: Whether an option was given (``None`` is "eFundPay's default"), by identity, in C.
+_is_given: Final = functools.partial(operator.is_not, None)
 # Logs, retry hooks and errors name the operation by what it does.
 _OPERATION: Final = {
     "paused": "subscriptions.pause",
@@ -298,24 +302,26 @@ class AsyncSubscriptions:
             allowed = ", ".join(map(repr, _SETTABLE))
             raise ValueError(f"status must be one of {allowed}; got {status!r}")
         body: dict[str, Any] = {"status": str(status)}
-        # Only what was given is checked and sent: None means "eFundPay's default".
-        for name, value in (
-            ("pause_behavior", pause_behavior),
-            ("resume_at", resume_at),
-            ("billing_cycle_anchor", billing_cycle_anchor),
-            ("proration_behavior", proration_behavior),
-            ("at_period_end", at_period_end),
-            ("cancellation_reason", cancellation_reason),
-            ("prorate", prorate),
-            ("reason", reason),
-            ("metadata", metadata),
-        ):
-            if value is None:
-                continue
-            if name not in _ANY_STATUS and name not in _OPTIONS[status]:
-                owner = next(s for s, names in _OPTIONS.items() if name in names)
-                raise ValueError(f"{name} applies only when status={owner!r}, not {status!r}")
-            body[name] = _CHECKS[name](value, name)
+        given = (
+            pause_behavior,
+            resume_at,
+            billing_cycle_anchor,
+            proration_behavior,
+            at_period_end,
+            cancellation_reason,
+            prorate,
+            reason,
+            metadata,
+        )
+        if any(map(_is_given, given)):  # (in C: the usual call gives none)
+            # Only what was given is checked and sent: None means "eFundPay's default".
+            for name, value in zip(_CHECKS, given, strict=True):
+                if value is None:
+                    continue
+                if name not in _ANY_STATUS and name not in _OPTIONS[status]:
+                    owner = next(s for s, names in _OPTIONS.items() if name in names)
+                    raise ValueError(f"{name} applies only when status={owner!r}, not {status!r}")
+                body[name] = _CHECKS[name](value, name)
         key = check_idempotency_key(idempotency_key, "idempotency_key") or new_idempotency_key()
         options = call_options(timeout, max_retries, extra_headers)
         return await self._client._request(
