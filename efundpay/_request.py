@@ -44,41 +44,42 @@ def path_segment(value: str) -> str:
     return quote(value, safe="").replace(".", "%2E")
 
 
-# Random bytes drawn 1 KiB at a time: one getrandom() system call per 64 keys, not per key.
-# A forked child must never hand out its parent's bytes (both would send the same key), so
-# the fork hook empties the store in the child.  deque.popleft is atomic: threads share it.
-_RANDOM: Final[deque[bytes]] = deque()
-_BLOCK: Final = 16 * 64
+# Keys made 64 at a time from one getrandom() system call (1 KiB), so that a call takes a
+# ready key from the store.  A forked child must never hand out its parent's keys (both would
+# send the same key), so the fork hook empties the store in the child.  deque.popleft is
+# atomic: threads share it.
+_KEYS: Final[deque[str]] = deque()
+_BATCH: Final = 64
 
 
-def _random_16() -> bytes:
-    try:
-        return _RANDOM.popleft()
-    except IndexError:
-        block = os.urandom(_BLOCK)
-        _RANDOM.extend(block[i : i + 16] for i in range(16, _BLOCK, 16))
-        return block[:16]
+def _uuid4_text(random_16: bytes) -> str:
+    raw = bytearray(random_16)
+    raw[6] = raw[6] & 0x0F | 0x40  # version 4: random
+    raw[8] = raw[8] & 0x3F | 0x80  # variant 10xx: RFC 9562
+    digits = raw.hex()
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_RANDOM.clear)
+    os.register_at_fork(after_in_child=_KEYS.clear)
 
 
 def new_idempotency_key() -> str:
     """A random version 4 UUID in its usual 36-character form, as ``str(uuid.uuid4())``.
 
-    Made from 16 random bytes (``os.urandom``, drawn for 64 keys at a time) directly, with
-    the version and variant bits set as RFC 9562 says: the same key at less than half the
-    cost of building a ``uuid.UUID`` object, which matters on a path that runs for every call.
+    Made from 16 random bytes (``os.urandom``) with the version and variant bits set as
+    RFC 9562 says, without building a ``uuid.UUID`` object; 64 keys are made from one read
+    of 1 KiB, which matters on a path that runs for every call.
 
     >>> import uuid; uuid.UUID(new_idempotency_key()).version
     4
     """
-    raw = bytearray(_random_16())
-    raw[6] = raw[6] & 0x0F | 0x40  # version 4: random
-    raw[8] = raw[8] & 0x3F | 0x80  # variant 10xx: RFC 9562
-    digits = raw.hex()
-    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+    try:
+        return _KEYS.popleft()
+    except IndexError:
+        block = os.urandom(16 * _BATCH)
+        _KEYS.extend([_uuid4_text(block[i : i + 16]) for i in range(16, len(block), 16)])
+        return _uuid4_text(block[:16])
 
 
 #: Headers the SDK sets itself, which ``extra_headers`` cannot replace: credentials and

@@ -80,9 +80,14 @@ def _content_repr(content: bytes) -> str:
     return f"<{len(content)} bytes>"
 
 
-@attrs.frozen
+@attrs.define
 class HTTPRequest:
-    """One HTTP request, fully built: the URL is already percent-encoded."""
+    """One HTTP request, fully built: the URL is already percent-encoded.
+
+    The client builds one for every attempt and never reads it back, so a transport may
+    change it (``attrs.evolve`` makes a changed copy).  A plain slotted class, not a frozen
+    one: a frozen class pays a Python-level ``object.__setattr__`` call per field.
+    """
 
     method: str
     url: str
