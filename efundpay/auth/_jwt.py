@@ -9,12 +9,12 @@ operation's) and ``merchantId``.  Signed with PyJWT (the ``signing`` extra).
 from __future__ import annotations
 
 import types
-import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 from .._errors import ConfigurationError
 from .._keys import EXTRA_HINT, KeySource, load_private_key
+from .._request import new_idempotency_key
 from ._base import Auth, AuthRequest, Rejection
 from ._bearer import require_text
 from ._clock import Clock
@@ -122,7 +122,7 @@ class JWTAuth(Auth):
             "iat": issued,
             "nbf": issued - NOT_BEFORE_LEEWAY,
             "exp": issued + self._lifetime,
-            "jti": str(uuid.uuid4()),
+            "jti": new_idempotency_key(),  # a random UUID, made as every other one
             "scopes": list(request.scopes),
             "merchantId": request.merchant_account_id,
         }
