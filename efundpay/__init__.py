@@ -30,6 +30,7 @@ from ._errors import (
 from ._headers import Headers
 from ._network import Limits
 from ._public_names import publish
+from ._request import new_idempotency_key
 from ._response import APIResponse
 from ._retry import RetryEvent, RetryPolicy
 from ._sync import EFundPay
@@ -116,6 +117,7 @@ __all__ = [
     "UnprocessableEntityError",
     "WebhookVerificationError",
     "__version__",
+    "new_idempotency_key",
 ]
 
 # Every public class says it is ``efundpay.X`` (tracebacks, reprs, pickles); see _public_names.

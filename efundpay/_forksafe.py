@@ -1,13 +1,20 @@
-"""Knowing cheaply whether this is a forked child, and a selector such a child cannot misuse."""
+"""Everything the SDK does about ``fork()``: the one hook registered with the OS, what runs
+in a child, knowing cheaply whether this is a child, and a selector a child cannot misuse.
+
+A module whose state must not cross a fork (random bytes, locks, an event-loop thread) asks
+for a reset with :func:`on_fork_in_child` instead of calling ``os.register_at_fork``
+itself: then the order of the resets is the order they were asked for, written down here,
+and :data:`generation` has already counted the fork when they run.
+"""
 
 from __future__ import annotations
 
 import os
 import selectors
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Final
 
-__all__ = ["ForkSafeSelector", "generation"]
+__all__ = ["ForkSafeSelector", "generation", "on_fork_in_child"]
 
 #: How many forks separate this process from the one that imported efundpay: 0 there, one
 #: more in each child.  Objects note it when made and compare it per use: the same answer
@@ -16,13 +23,37 @@ __all__ = ["ForkSafeSelector", "generation"]
 generation = 0
 
 
-def _count_fork() -> None:
+# The resets to run in a forked child, in the order they were registered.
+_IN_CHILD: Final[list[Callable[[], None]]] = []
+
+
+def on_fork_in_child(callback: Callable[[], None]) -> None:
+    """Run ``callback`` in every forked child, right after ``fork()``, before any other code.
+
+    Callbacks run in registration order, after :data:`generation` has counted the fork.  One
+    that raises does not stop the rest; the first error is then reported through
+    ``sys.unraisablehook``, as Python reports any failed fork hook.  Register at import
+    time: a callback is never removed, so it should act on module state (a ``WeakSet`` of
+    live objects, say), not hold an object alive.
+    """
+    _IN_CHILD.append(callback)
+
+
+def _after_fork_in_child() -> None:
     global generation  # noqa: PLW0603 - the one process-wide fact this module keeps
     generation += 1
+    failed: Exception | None = None
+    for callback in list(_IN_CHILD):
+        try:
+            callback()
+        except Exception as exc:  # one failed reset must not leave the others undone
+            failed = failed or exc
+    if failed is not None:
+        raise failed  # reported by the OS hook's caller (sys.unraisablehook); the child goes on
 
 
 if hasattr(os, "register_at_fork"):  # no fork() without it, so no child to tell apart
-    os.register_at_fork(after_in_child=_count_fork)
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class ForkSafeSelector(selectors.DefaultSelector):

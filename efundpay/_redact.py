@@ -1,8 +1,9 @@
-"""Keeping secrets out of text: API keys, card numbers, security codes, client keys.
+"""Keeping secrets out of text: API keys, JWTs, private keys, card numbers, security codes,
+client keys.
 
-Used by exception messages, log lines and the command line's output.  Models mask their
-sensitive fields in ``repr`` field by field; a test holds those fields to
-:func:`is_sensitive_key`, the one rule here.
+Used by exception messages, log lines and the command line's output; public as
+:mod:`efundpay.redaction`.  Models mask their sensitive fields in ``repr`` field by field; a
+test holds those fields to :func:`is_sensitive_key`, the one rule here.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ __all__ = [
     "is_sensitive_key",
     "redact_json",
     "redact_text",
+    "remove_secrets",
 ]
 
 #: The secrets to remove from a text: held as :class:`Secret` (or, from older callers, str).
 Secrets: TypeAlias = tuple[str | Secret, ...]
 
+#: What a removed secret or masked value reads.
 REDACTED: Final = "[REDACTED]"
 
 #: How deep :func:`redact_json` follows nested JSON.  Deeper values are replaced by
@@ -86,6 +89,13 @@ def is_sensitive_key(key: str) -> bool:
 # Not part of a longer number or of a decimal fraction (a duration, an amount).
 _PAN: Final = r"(?<!\d)(?<!\d\.)(?:\d[ -]?){12,18}\d(?!\d|\.\d)"
 _API_KEY_SHAPE: Final = r"\bsk_(?:test|live)_[A-Za-z0-9_\-]+"
+# A signed JWT (header and claims are base64url JSON objects, so both begin "eyJ"): a bearer
+# credential whoever minted it, the SDK's JWTAuth or a custom Auth signing with a KMS.
+_JWT_SHAPE: Final = r"\beyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*"
+# A PEM private key, PKCS#1 or PKCS#8, encrypted or not; to the end of the text if cut short.
+_PRIVATE_KEY_PEM: Final = (
+    r"(?s)-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)"
+)
 # Any key's value in JSON text that could not be parsed (an HTML page, a body cut short):
 # ``"clientKey": "ck_…"`` or ``"security_code":123``, the closing quote optional.  Every pair
 # is matched; :func:`_mask_pair` asks :func:`is_sensitive_key` about its key.
@@ -119,17 +129,32 @@ def _mask_problem(match: re.Match[str]) -> str:
     return match.group(1) + match.group(2) + masked
 
 
-def redact_text(text: str, secrets: Secrets = ()) -> str:
-    """Remove the given secrets, anything shaped like an eFundPay secret key, card numbers,
-    and the values of sensitive keys written as JSON text or named in a converter problem.
+def remove_secrets(text: str, secrets: Secrets) -> str:
+    """``text`` with each of the given secrets replaced by :data:`REDACTED`, and nothing else
+    changed: for text whose other parts must be shown as they are (an idempotency key to
+    copy, a long number that is not a card).
 
-    >>> redact_text('{"clientKey": "ck_123", "amount": 5')
-    '{"clientKey": "[REDACTED]", "amount": 5'
+    >>> remove_secrets("key sk_test_123 for 4242424242424242", ("sk_test_123",))
+    'key [REDACTED] for 4242424242424242'
     """
     for secret in secrets:
         if secret:  # revealed inside the call only: no variable holds the plain value
             text = text.replace(secret.reveal() if isinstance(secret, Secret) else secret, REDACTED)
+    return text
+
+
+def redact_text(text: str, secrets: Secrets = ()) -> str:
+    """Remove the given secrets, anything shaped like an eFundPay secret key, a signed JWT
+    or a PEM private key, card numbers, and the values of sensitive keys written as JSON
+    text or named in a converter problem.
+
+    >>> redact_text('{"clientKey": "ck_123", "amount": 5')
+    '{"clientKey": "[REDACTED]", "amount": 5'
+    """
+    text = remove_secrets(text, secrets)
     text = re.sub(_API_KEY_SHAPE, REDACTED, text)
+    text = re.sub(_JWT_SHAPE, REDACTED, text)
+    text = re.sub(_PRIVATE_KEY_PEM, REDACTED, text)
     text = re.sub(_JSON_PAIR, _mask_pair, text)
     text = re.sub(_PROBLEM, _mask_problem, text)
     return re.sub(_PAN, _mask_pan, text)

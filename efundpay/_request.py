@@ -12,6 +12,7 @@ from urllib.parse import quote
 import attrs
 
 from ._config import Timeout
+from ._forksafe import on_fork_in_child
 from ._tokens import is_header_name, is_header_token
 
 __all__ = [
@@ -60,16 +61,24 @@ def _uuid4_text(random_16: bytes) -> str:
     return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_KEYS.clear)
+on_fork_in_child(_KEYS.clear)
 
 
 def new_idempotency_key() -> str:
-    """A random version 4 UUID in its usual 36-character form, as ``str(uuid.uuid4())``.
+    """A new idempotency key, made as the SDK makes one for a call given none.
+
+    A random version 4 UUID in its usual 36-character form, as ``str(uuid.uuid4())``.  Make
+    one yourself when the key must be stored *before* the call, so that a retry after a
+    crash, or a replay later, carries the same key and eFundPay applies the change once::
+
+        key = efundpay.new_idempotency_key()
+        jobs.save(subscription_id, key)          # first: a restarted worker finds it
+        client.subscriptions.cancel(subscription_id, idempotency_key=key)
 
     Made from 16 random bytes (``os.urandom``) with the version and variant bits set as
     RFC 9562 says, without building a ``uuid.UUID`` object; 64 keys are made from one read
-    of 1 KiB, which matters on a path that runs for every call.
+    of 1 KiB, which matters on a path that runs for every call.  A forked child never makes
+    its parent's next keys.
 
     >>> import uuid; uuid.UUID(new_idempotency_key()).version
     4

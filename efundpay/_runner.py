@@ -343,8 +343,7 @@ def _after_fork_in_child() -> None:
         state.forget_parent()
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+_forksafe.on_fork_in_child(_after_fork_in_child)
 
 
 class Runner:

@@ -8,13 +8,16 @@ operation's) and ``merchantId``.  Signed with PyJWT (the ``signing`` extra).
 
 from __future__ import annotations
 
+import math
 import types
-import uuid
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 from .._errors import ConfigurationError
 from .._keys import EXTRA_HINT, KeySource, load_private_key
+from .._request import new_idempotency_key
+from .._secret import Secret
 from ._base import Auth, AuthRequest, Rejection
 from ._bearer import require_text
 from ._clock import Clock
@@ -27,6 +30,11 @@ __all__ = ["JWTAuth", "require_jwt"]
 # How far before ``iat`` a token is already valid: absorbs a server clock behind ours.
 NOT_BEFORE_LEEWAY: Final = 60
 DEFAULT_LIFETIME: Final = 3600
+# How many of the JWTs minted last ``secrets()`` reports (those not yet expired): more than
+# the attempts one client's default pool (100 connections) can have in flight, and a bound
+# however long the process runs.  Any older one still echoed is caught by its shape
+# (``_redact``).
+RECENT_JWTS: Final = 256
 _CURVES: Final = {"secp256r1": "ES256", "secp521r1": "ES512"}
 
 
@@ -72,7 +80,9 @@ class JWTAuth(Auth):
         clock: a function returning Unix time, for tests; default :func:`time.time`.
 
     A key that cannot sign raises :class:`~efundpay.ConfigurationError` here.  The token
-    is new on every attempt (a new ``jti``), so a retry never reuses one.
+    is new on every attempt (a new ``jti``), so a retry never reuses one.  The tokens
+    minted lately are :meth:`secrets`: an error or log line that echoes one shows
+    ``[REDACTED]`` instead.
 
     Example::
 
@@ -80,7 +90,16 @@ class JWTAuth(Auth):
         client = AsyncEFundPay(merchant_account_id="acct_1", auth=auth)
     """
 
-    __slots__ = ("_algorithm", "_clock", "_issuer", "_jwt", "_key", "_lifetime", "key_id")
+    __slots__ = (
+        "_algorithm",
+        "_clock",
+        "_issuer",
+        "_jwt",
+        "_key",
+        "_lifetime",
+        "_minted",
+        "key_id",
+    )
 
     def __init__(
         self,
@@ -100,6 +119,8 @@ class JWTAuth(Auth):
         self._lifetime = _positive_seconds(lifetime)
         self._algorithm = algorithm_for(self._key, what)
         self._clock = Clock(clock)
+        # (expiry, token) of the JWTs minted last, oldest first; appends are thread-safe.
+        self._minted: deque[tuple[float, Secret]] = deque(maxlen=RECENT_JWTS)
         try:  # a key that cannot sign (too small for the algorithm, say) is told now
             self._jwt.encode({}, self._key, algorithm=self._algorithm)
         except Exception as exc:
@@ -122,19 +143,35 @@ class JWTAuth(Auth):
             "iat": issued,
             "nbf": issued - NOT_BEFORE_LEEWAY,
             "exp": issued + self._lifetime,
-            "jti": str(uuid.uuid4()),
+            "jti": new_idempotency_key(),  # a random UUID, made as every other one
             "scopes": list(request.scopes),
             "merchantId": request.merchant_account_id,
         }
 
     async def authenticate(self, request: AuthRequest) -> None:
         """Set ``Authorization: Bearer <a JWT minted for this attempt>``."""
-        request.headers["Authorization"] = "Bearer " + self._jwt.encode(
-            self.claims(request),
-            self._key,
-            algorithm=self._algorithm,
-            headers={"typ": "JWT", "kid": self.key_id},
+        claims = self.claims(request)
+        # Held as a Secret from the start: no local variable ever shows the token.
+        token = Secret(
+            self._jwt.encode(
+                claims,
+                self._key,
+                algorithm=self._algorithm,
+                headers={"typ": "JWT", "kid": self.key_id},
+            )
         )
+        expires = claims.get("exp")
+        self._minted.append((expires if isinstance(expires, int | float) else math.inf, token))
+        request.headers["Authorization"] = "Bearer " + token.reveal()
+
+    def secrets(self) -> tuple[Secret, ...]:
+        """The JWTs minted lately that have not expired: any may be echoed in an answer.
+
+        At most the last 256 minted, so the list is bounded however many calls are made;
+        errors, log lines and the command line's output are cleaned of them.
+        """
+        now = self._clock.time()
+        return tuple(token for expires, token in tuple(self._minted) if expires > now)
 
     async def on_rejection(self, request: AuthRequest, rejection: Rejection) -> bool:
         """Resend once with a new token; a clock-skew rejection first corrects the clock."""

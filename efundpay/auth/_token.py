@@ -19,7 +19,6 @@ import asyncio
 import base64
 import json
 import math
-import os
 import threading
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
@@ -29,6 +28,7 @@ import attrs
 
 from .._canonical import canonical_json
 from .._errors import APIResponseValidationError, APIStatusError
+from .._forksafe import on_fork_in_child
 from .._request import APIRequest
 from .._response import _status_error
 from .._secret import Secret, SecretHeaders
@@ -132,8 +132,7 @@ def _reset_after_fork() -> None:
         cache._after_fork()
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reset_after_fork)
+on_fork_in_child(_reset_after_fork)
 
 
 # -- the token endpoint ------------------------------------------------------------------------

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import argparse
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any, Final, Literal
@@ -34,6 +33,7 @@ from .. import (
     PermissionDeniedError,
     RateLimitError,
     RetryPolicy,
+    new_idempotency_key,
 )
 from ..settings import Secret
 from ._bulkfiles import (
@@ -249,9 +249,9 @@ def _jobs(
             continue
         kept = earlier is not None and _keeps_its_key(earlier)
         key = earlier.idempotency_key if earlier is not None and kept else ""
-        # The key is made here, not by the SDK: the pending row that names it is written
-        # before the call, so a run killed mid-call resumes with the key the call carried.
-        jobs.append(_Job(row.id, key or str(uuid.uuid4())))
+        # The key is made here, as the SDK would make it: the pending row that names it is
+        # written before the call, so a run killed mid-call resumes with the key it carried.
+        jobs.append(_Job(row.id, key or new_idempotency_key()))
     return jobs
 
 

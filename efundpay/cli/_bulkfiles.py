@@ -20,7 +20,7 @@ from typing import Any, Final, Literal, TextIO
 
 import attrs
 
-from ..resources._validation import check_id
+from ..validation import check_id
 
 __all__ = [
     "RESULT_FIELDS",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any, Final, Literal
 
-from ..resources._validation import check_reason
 from ..settings import Secret
+from ..validation import check_reason
 from ._connect import open_client
 from ._exit import ExitCode
 from ._output import Output, customer_lines, safe_json, subscription_lines

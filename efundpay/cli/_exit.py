@@ -24,7 +24,7 @@ from .. import (
     RateLimitError,
     WebhookVerificationError,
 )
-from .._redact import Secrets, redact_text
+from ..redaction import Secrets, redact_text
 
 __all__ = [
     "EXIT_CODES_HELP",

@@ -18,8 +18,7 @@ from typing import Any
 
 from .. import ConfigurationError
 from ..settings import ENV_API_KEY, ENV_BASE_URL, ENV_MERCHANT_ACCOUNT_ID, is_loopback
-from ..testing import FakeEFundPay, StrictAuth
-from ..testing._seed import read_seed_file
+from ..testing import FakeEFundPay, StrictAuth, read_seed_file
 from ._exit import ExitCode
 from ._fake_keys import key_directory, write_client_env
 from ._output import Output

@@ -12,9 +12,8 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
-from .._redact import REDACTED, Secrets, redact_json
 from ..models import Customer, Subscription
-from ..settings import Secret
+from ..redaction import Secrets, redact_json, remove_secrets
 from ._exit import Failure
 from ._trace import CallRecord
 
@@ -140,12 +139,7 @@ class Output:
         Only the exact secrets are replaced: a broader pattern could mangle an
         idempotency key the user must copy.  Error messages were redacted by the SDK.
         """
-        for secret in self.secrets:
-            if secret:  # revealed inside the call only
-                text = text.replace(
-                    secret.reveal() if isinstance(secret, Secret) else secret, REDACTED
-                )
-        self.stderr.write(text + "\n")
+        self.stderr.write(remove_secrets(text, self.secrets) + "\n")
         self.stderr.flush()
 
     def result(

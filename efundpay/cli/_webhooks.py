@@ -157,7 +157,7 @@ def _summary(notification: RecurringPaymentNotification | WebhookEvent) -> list[
 
 
 def _verify(args: argparse.Namespace, out: Output) -> ExitCode:
-    from .._redact import redact_json  # noqa: PLC0415
+    from ..redaction import redact_json  # noqa: PLC0415
     from ..webhooks import verify_v3_notification, verify_v4_webhook  # noqa: PLC0415
 
     payload = _read(args.payload, "payload")

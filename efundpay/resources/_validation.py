@@ -1,5 +1,8 @@
 """Checking a caller's arguments before anything is sent.
 
+:func:`check_id`, :func:`check_reason` and :func:`check_idempotency_key` are public as
+:mod:`efundpay.validation`.
+
 Every check raises :class:`TypeError` (wrong kind of value) or :class:`ValueError` (right
 kind, wrong value) with a message naming the parameter, and returns the value as it goes on
 the wire.
@@ -43,8 +46,17 @@ def _plain(value: str) -> str:
     return str.__str__(value)
 
 
-def check_id(value: object, name: str) -> str:
-    """A path id: a non-empty string (it is percent-encoded later, whatever it holds)."""
+def check_id(value: object, name: str = "id") -> str:
+    """A customer or subscription id: a string of 1 to 255 characters, not all whitespace.
+
+    Returns the id as it is sent (percent-encoded in the path, whatever it holds); raises
+    ``TypeError`` or ``ValueError`` naming ``name`` otherwise.
+
+    >>> check_id("  ", "subscription_id")
+    Traceback (most recent call last):
+      ...
+    ValueError: subscription_id must not be empty
+    """
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a string, not {type(value).__name__}")
     if not value.strip():
@@ -74,8 +86,16 @@ def check_bool(value: object, name: str) -> bool | None:
     raise TypeError(f"{name} must be True or False, not {value!r}")
 
 
-def check_reason(value: object, name: str) -> str | None:
-    """Free text of 1 to 255 characters."""
+def check_reason(value: object, name: str = "reason") -> str | None:
+    """A status change's ``reason``: free text of 1 to 255 characters, or ``None`` (not sent).
+
+    Returns the text as it is sent; raises ``TypeError`` or ``ValueError`` naming ``name``.
+
+    >>> check_reason("", "--reason")
+    Traceback (most recent call last):
+      ...
+    ValueError: --reason must be 1 to 255 characters long; got 0
+    """
     if value is None:
         return None
     if not isinstance(value, str):
@@ -195,8 +215,17 @@ def _json_scalar(item: object, where: str, name: str, budget: _Budget) -> Any:
     )
 
 
-def check_idempotency_key(value: object, name: str) -> str | None:
-    """1 to 255 visible ASCII characters (it travels as a header)."""
+def check_idempotency_key(value: object, name: str = "idempotency_key") -> str | None:
+    """An idempotency key: 1 to 255 visible ASCII characters (it travels as a header), or
+    ``None`` (the SDK makes one).
+
+    Returns the key as it is sent; raises ``TypeError`` or ``ValueError`` naming ``name``.
+
+    >>> check_idempotency_key("order 42")
+    Traceback (most recent call last):
+      ...
+    ValueError: idempotency_key must be 1 to 255 visible ASCII characters (no spaces, ...)
+    """
     if value is None:
         return None
     if not isinstance(value, str):

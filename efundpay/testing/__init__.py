@@ -68,6 +68,7 @@ from ._records import (
     RecurringPayment,
     StatusChange,
 )
+from ._seed import read_seed_file
 from ._signing import NotificationSigner, SignedNotification
 from ._strict import AuthStats, StrictAuth
 
@@ -93,4 +94,5 @@ __all__ = [
     "SignedNotification",
     "StatusChange",
     "StrictAuth",
+    "read_seed_file",
 ]

@@ -100,7 +100,13 @@ def apply_seed(fake: FakeEFundPay, data: object) -> tuple[list[str], list[str]]:
 
 
 def read_seed_file(path: str | Path) -> Any:
-    """The JSON in ``path``; ``ValueError`` saying where it is broken."""
+    """The JSON in the file ``path``, for :meth:`FakeEFundPay.seed`.
+
+    Raises ``ValueError`` saying why the file cannot be read, or where its JSON is broken
+    (line and column); what the data holds is checked by ``seed`` itself::
+
+        fake.seed(read_seed_file("tests/seed.json"))   # the file efundpay fake-server reads
+    """
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
