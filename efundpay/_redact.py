@@ -91,7 +91,10 @@ _PAN: Final = r"(?<!\d)(?<!\d\.)(?:\d[ -]?){12,18}\d(?!\d|\.\d)"
 _API_KEY_SHAPE: Final = r"\bsk_(?:test|live)_[A-Za-z0-9_\-]+"
 # A signed JWT (header and claims are base64url JSON objects, so both begin "eyJ"): a bearer
 # credential whoever minted it, the SDK's JWTAuth or a custom Auth signing with a KMS.
-_JWT_SHAPE: Final = r"\beyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*"
+# Not preceded by a base64url character (rather than ``\b``, which "-" satisfies): a text
+# such as "eyJ-eyJ-eyJ-…" must not start a scan to its end at every "eyJ", which took time
+# quadratic in the length of a hostile error body.
+_JWT_SHAPE: Final = r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*"
 # A PEM private key, PKCS#1 or PKCS#8, encrypted or not; to the end of the text if cut short.
 _PRIVATE_KEY_PEM: Final = (
     r"(?s)-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)"

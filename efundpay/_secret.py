@@ -11,7 +11,7 @@ local variable of its own: it goes straight into a :class:`SecretHeaders` mappin
 
 from __future__ import annotations
 
-from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
+from collections.abc import Iterator, Mapping
 from typing import Final, NoReturn
 
 __all__ = ["CREDENTIAL_HEADERS", "Secret", "SecretHeaders", "SecretMapping"]
@@ -140,16 +140,14 @@ class SecretHeaders(Mapping[str, str]):
     def __len__(self) -> int:
         return len(self._items)
 
-    # The dict's own views: what aiohttp (and ``dict(headers)``) iterate, in C rather than
-    # through Mapping's generic views, which call __getitem__ (and lower the name) per header.
-    def keys(self) -> KeysView[str]:
-        return self._items.keys()
+    def to_dict(self) -> dict[str, str]:
+        """A plain ``dict`` copy, credentials in the clear: for handing to an HTTP library.
 
-    def items(self) -> ItemsView[str, str]:
-        return self._items.items()
-
-    def values(self) -> ValuesView[str]:
-        return self._items.values()
+        The transport passes it straight to aiohttp, which copies a ``dict`` in C (the
+        ``Mapping`` views would cost a Python call per header).  Never log or show it: the
+        views (``items()``…) and the mapping itself keep their masked ``repr``.
+        """
+        return self._items.copy()
 
     def __repr__(self) -> str:
         shown = {

@@ -75,6 +75,12 @@ def _headers_repr(headers: Mapping[str, str]) -> str:
     return repr(shown)
 
 
+def _sendable(headers: Mapping[str, str]) -> Mapping[str, str]:
+    # What aiohttp is handed: a SecretHeaders as a plain dict, which aiohttp copies in C.  It
+    # goes straight into the call, never into a local of the SDK's frames.
+    return headers.to_dict() if type(headers) is SecretHeaders else headers
+
+
 def _content_repr(content: bytes) -> str:
     # A response body may hold card data and client keys: a repr shows its size only.
     return f"<{len(content)} bytes>"
@@ -345,7 +351,7 @@ class AiohttpTransport:
                 response = await session.request(
                     request.method,
                     url,
-                    headers=request.headers,
+                    headers=_sendable(request.headers),
                     data=request.content,
                     timeout=self._client_timeout(request.timeout),
                     allow_redirects=False,

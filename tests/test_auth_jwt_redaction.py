@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -209,3 +210,20 @@ def test_a_private_key_pem_is_redacted_whole_or_cut_short() -> None:
         assert "PRIVATE KEY" not in cleaned
     pkcs1 = pem(rsa_key("jwt"), pkcs8=False).decode()
     assert redact_text(pkcs1) == REDACTED + "\n"
+
+
+@pytest.mark.parametrize("unit", ["eyJ-", "eyJ.", "eyJ_eyJ.", "a.eyJ"])
+def test_a_hostile_body_of_jwt_look_alikes_is_redacted_in_one_pass(unit: str) -> None:
+    # A 1 MB error body made of pieces that each begin like a JWT: the JWT rule must not
+    # scan to the end of the body from every piece (time quadratic in its length, which
+    # would hold the event loop for hours on a 4 MB body).  Run in a thread so a regression
+    # fails here instead of hanging the suite; linear work takes well under a second.
+    token = jwt.encode({"sub": "x"}, "k" * 32, algorithm="HS256")
+    body = unit * (1_000_000 // len(unit)) + " " + token
+    result: list[str] = []
+    worker = threading.Thread(target=lambda: result.append(redact_text(body)), daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert result, "redacting a 1 MB body of JWT look-alikes did not finish in 60 s"
+    assert token not in result[0]
+    assert result[0].endswith(" " + REDACTED)

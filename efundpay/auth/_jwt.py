@@ -9,6 +9,8 @@ operation's) and ``merchantId``.  Signed with PyJWT (the ``signing`` extra).
 from __future__ import annotations
 
 import math
+import operator
+import threading
 import types
 from collections import deque
 from collections.abc import Callable
@@ -35,6 +37,7 @@ DEFAULT_LIFETIME: Final = 3600
 # however long the process runs.  Any older one still echoed is caught by its shape
 # (``_redact``).
 RECENT_JWTS: Final = 256
+_TOKEN: Final = operator.itemgetter(1)
 _CURVES: Final = {"secp256r1": "ES256", "secp521r1": "ES512"}
 
 
@@ -98,6 +101,7 @@ class JWTAuth(Auth):
         "_key",
         "_lifetime",
         "_minted",
+        "_minted_lock",
         "key_id",
     )
 
@@ -119,8 +123,10 @@ class JWTAuth(Auth):
         self._lifetime = _positive_seconds(lifetime)
         self._algorithm = algorithm_for(self._key, what)
         self._clock = Clock(clock)
-        # (expiry, token) of the JWTs minted last, oldest first; appends are thread-safe.
+        # (expiry, token) of the JWTs minted last, oldest first, behind a lock: calls on
+        # other threads mint while one reads them.
         self._minted: deque[tuple[float, Secret]] = deque(maxlen=RECENT_JWTS)
+        self._minted_lock = threading.Lock()
         try:  # a key that cannot sign (too small for the algorithm, say) is told now
             self._jwt.encode({}, self._key, algorithm=self._algorithm)
         except Exception as exc:
@@ -161,7 +167,8 @@ class JWTAuth(Auth):
             )
         )
         expires = claims.get("exp")
-        self._minted.append((expires if isinstance(expires, int | float) else math.inf, token))
+        with self._minted_lock:
+            self._minted.append((expires if isinstance(expires, int | float) else math.inf, token))
         request.headers["Authorization"] = "Bearer " + token.reveal()
 
     def secrets(self) -> tuple[Secret, ...]:
@@ -171,7 +178,13 @@ class JWTAuth(Auth):
         errors, log lines and the command line's output are cleaned of them.
         """
         now = self._clock.time()
-        return tuple(token for expires, token in tuple(self._minted) if expires > now)
+        with self._minted_lock:
+            minted = self._minted
+            # Tokens expire in the order they were minted (one lifetime; a clock correction
+            # can only keep one a little longer than needed, which is harmless).
+            while minted and minted[0][0] <= now:
+                minted.popleft()
+            return tuple(map(_TOKEN, minted))  # in C: this runs for every attempt
 
     async def on_rejection(self, request: AuthRequest, rejection: Rejection) -> bool:
         """Resend once with a new token; a clock-skew rejection first corrects the clock."""
