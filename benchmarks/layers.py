@@ -44,7 +44,7 @@ from .clients import (
 )
 from .stub_server import PAYLOAD, SUBSCRIPTION_ID
 
-__all__ = ["LAYERS", "parse_once"]
+__all__ = ["LAYERS", "parse_once", "pipeline_without_io"]
 
 _TIMEOUT: Final = Timeout()
 _ANSWER: Final = HTTPResponse(200, {"Content-Type": "application/json"}, PAYLOAD)
@@ -85,7 +85,7 @@ async def _transport_alone(base_url: str) -> AsyncIterator[AsyncCall]:
 
 
 @contextlib.asynccontextmanager
-async def _pipeline_without_io(base_url: str) -> AsyncIterator[AsyncCall]:
+async def pipeline_without_io(base_url: str) -> AsyncIterator[AsyncCall]:
     del base_url  # nothing leaves the process
     transport = AiohttpTransport()
 
@@ -127,7 +127,7 @@ def _json_alone(base_url: str) -> Iterator[SyncCall]:
 # (where the client is CPU-bound), the in-process ones one call at a time.
 LAYERS: Final[tuple[tuple[AsyncSubject | SyncSubject, int], ...]] = (
     (AsyncSubject("transport alone", _transport_alone), 64),
-    (AsyncSubject("pipeline, no I/O", _pipeline_without_io), 1),
+    (AsyncSubject("pipeline, no I/O", pipeline_without_io), 1),
     (SyncSubject("parse alone", _parse_alone), 1),
     (SyncSubject("json.loads alone", _json_alone), 1),
 )

@@ -18,7 +18,7 @@ from typing import ClassVar
 
 import pytest
 
-from benchmarks import instructions, overload_scenario
+from benchmarks import instructions, opcodes, overload_scenario
 from benchmarks.measure import paired_ratio
 from benchmarks.report import Run, goals
 
@@ -101,3 +101,11 @@ def test_the_overload_report_takes_the_pool_harness_result_as_it_is() -> None:
     result = overload_scenario._with_pool_harness(harness, 10, 0.2)
     assert (result.succeeded, result.attempts_received, result.wall_s) == (7, 12, 1.5)
     assert result.failed == {"TimeoutError": 2, "KeyError": 1}
+
+
+def test_the_bytecode_count_names_the_functions_of_a_call() -> None:
+    per_call = opcodes.opcodes_per_call(calls=2)
+    # Every call runs the pipeline and reads the answer through cattrs' generated function.
+    assert any(name.endswith(":run_call") for name in per_call)
+    assert any("structure_Subscription" in name for name in per_call)
+    assert list(per_call.values()) == sorted(per_call.values(), reverse=True)
