@@ -10,21 +10,20 @@ environment variable.
 from __future__ import annotations
 
 import enum
-import ipaddress
 import math
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, Literal
-from urllib.parse import urlsplit
 
 import attrs
 
+from ._env_auth import auth_from_env, v3_auth_from_env
 from ._errors import ConfigurationError
 from ._retry import RetryPolicy
 from ._seconds import check_seconds, optional_positive_seconds
 from ._secret import Secret
 from ._tokens import is_header_token, shown
 from ._types import NOT_GIVEN, NotGiven
+from ._urls import normalize_base_url
 
 if TYPE_CHECKING:
     from .auth import Auth
@@ -42,14 +41,6 @@ ENV_ENVIRONMENT: Final = "EFUNDPAY_ENVIRONMENT"
 ENV_BASE_URL: Final = "EFUNDPAY_BASE_URL"
 ENV_V3_BASE_URL: Final = "EFUNDPAY_V3_BASE_URL"
 ENV_V3_ROUTE: Final = "EFUNDPAY_V3_ROUTE"
-ENV_JWT_KEY_ID: Final = "EFUNDPAY_JWT_KEY_ID"
-ENV_PRIVATE_KEY_FILE: Final = "EFUNDPAY_PRIVATE_KEY_FILE"
-ENV_PRIVATE_KEY: Final = "EFUNDPAY_PRIVATE_KEY"
-ENV_V3_CLIENT_ID: Final = "EFUNDPAY_V3_CLIENT_ID"
-ENV_V3_CLIENT_SECRET: Final = "EFUNDPAY_V3_CLIENT_SECRET"  # noqa: S105 - a variable name
-ENV_V3_PRIVATE_KEY_FILE: Final = "EFUNDPAY_V3_PRIVATE_KEY_FILE"
-ENV_V3_PRIVATE_KEY: Final = "EFUNDPAY_V3_PRIVATE_KEY"
-ENV_V3_TOKEN_URL: Final = "EFUNDPAY_V3_TOKEN_URL"  # noqa: S105 - a variable name
 
 #: The two v3 routes of the toggle: the seed page's, and the one the vendor's SDKs call.
 V3Route = Literal["recurring-payment", "customer-status"]
@@ -201,66 +192,6 @@ def _check_deadline(deadline: float | None) -> float | None:
         return check_seconds(deadline, "deadline")
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(str(exc)) from None
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` names this machine: ``localhost``, ``*.localhost``, 127.0.0.0/8, ``::1``."""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-# What RFC 3986 lets a URL hold as it is: anything else (a space, a quote, a brace, a
-# control or non-ASCII character) would reach the request line raw or be mangled on the way.
-_URL_TEXT: Final = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
-
-
-def normalize_base_url(url: str, *, source: str) -> str:
-    """Check a base URL and drop its trailing slash.
-
-    ``https://`` is required, except for loopback hosts (a local fake or proxy), where
-    ``http://`` is accepted.  ``source`` names where the value came from, for the message.
-    No message repeats the URL: a refused one may carry a password or a key.
-    """
-    if not _URL_TEXT.fullmatch(url):
-        raise ConfigurationError(
-            f"{source} holds characters a URL cannot carry as they are (a space, a line "
-            "break, a quote, a brace, a control or non-ASCII character); percent-encode them"
-        )
-    try:
-        parts = urlsplit(url)
-        port = parts.port  # raises ValueError on a malformed port
-    except ValueError:
-        raise ConfigurationError(
-            f"{source} is not a valid URL (its host or port cannot be read)"
-        ) from None
-    del port
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(
-            f"{source} must be an absolute http(s) URL such as 'https://api.efundpay.com'"
-        )
-    if "@" in parts.netloc:
-        raise ConfigurationError(
-            f"{source} must not contain credentials (user:password@); the API key travels "
-            "in a header"
-        )
-    if parts.query or parts.fragment or url.endswith(("?", "#")):
-        raise ConfigurationError(f"{source} must not contain a query (?...) or a fragment (#...)")
-    last = parts.path.rstrip("/").rsplit("/", 1)[-1].lower()
-    if last in ("v3", "v4"):
-        raise ConfigurationError(
-            f"{source} ends in /{last}, but the SDK appends /v3/... and /v4/... itself; "
-            f"give the host alone (drop the trailing /{last}), e.g. 'https://api.efundpay.com'"
-        )
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise ConfigurationError(
-            f"{source} uses plain http:// for a non-loopback host ({parts.hostname}); "
-            "API keys and card data must travel over https://"
-        )
-    return url.rstrip("/")
 
 
 def _parse_environment(value: str, *, source: str) -> Environment:
@@ -428,72 +359,4 @@ def _resolve_v3_route(value: str | None, env: Mapping[str, str]) -> V3Route:
     raise ConfigurationError(
         f"{source} must be 'recurring-payment' (POST /v3/recurring-payment/{{id}}/toggle) "
         f"or 'customer-status' (PUT /v3/customer/{{id}}/status), not {route!r}"
-    )
-
-
-def _env_group(env: Mapping[str, str], required: dict[str, tuple[str, ...]]) -> bool:
-    """Whether any variable of a group is set; a ConfigurationError if only some are.
-
-    ``required`` maps what is needed to the variables that can give it (the first found
-    wins), e.g. ``{"the key": ("..._FILE", "...")}``.
-    """
-    given = {need: any(env.get(name) for name in names) for need, names in required.items()}
-    if not any(given.values()):
-        return False
-    missing = [" or ".join(names) for need, names in required.items() if not given[need]]
-    if missing:
-        present = sorted(n for names in required.values() for n in names if env.get(n))
-        raise ConfigurationError(
-            f"{', '.join(present)} set, but not {'; nor '.join(missing)}: set all of them, or none"
-        )
-    return True
-
-
-def _key_source(env: Mapping[str, str], file_var: str, text_var: str) -> Any:
-    """A private key from a file named by ``file_var``, else PEM text in ``text_var``."""
-    from pathlib import Path  # noqa: PLC0415
-
-    path = env.get(file_var)
-    # PEM text stays in a Secret: a failure to load it must not show it in any frame.
-    return Path(path) if path else Secret(env[text_var].replace("\\n", "\n"))
-
-
-def auth_from_env(env: Mapping[str, str]) -> Auth | None:
-    """A :class:`~efundpay.auth.JWTAuth` from ``EFUNDPAY_JWT_KEY_ID`` and a key, or ``None``."""
-    if not _env_group(
-        env,
-        {"key id": (ENV_JWT_KEY_ID,), "key": (ENV_PRIVATE_KEY_FILE, ENV_PRIVATE_KEY)},
-    ):
-        return None
-    from .auth import JWTAuth  # noqa: PLC0415 - efundpay.auth imports this module
-
-    key_id = env[ENV_JWT_KEY_ID]
-    private_key = _key_source(env, ENV_PRIVATE_KEY_FILE, ENV_PRIVATE_KEY)
-    del env  # it holds the PEM in the clear: a failed JWTAuth must not show it here
-    return JWTAuth(key_id=key_id, private_key=private_key)
-
-
-def v3_auth_from_env(env: Mapping[str, str]) -> Auth | None:
-    """A :class:`~efundpay.auth.SignedRequestAuth` from the ``EFUNDPAY_V3_*`` variables."""
-    if not _env_group(
-        env,
-        {
-            "client id": (ENV_V3_CLIENT_ID,),
-            "client secret": (ENV_V3_CLIENT_SECRET,),
-            "key": (ENV_V3_PRIVATE_KEY_FILE, ENV_V3_PRIVATE_KEY),
-            "token url": (ENV_V3_TOKEN_URL,),
-        },
-    ):
-        return None
-    from .auth import SignedRequestAuth  # noqa: PLC0415 - efundpay.auth imports this module
-
-    client_id, token_url = env[ENV_V3_CLIENT_ID], env[ENV_V3_TOKEN_URL]
-    client_secret = Secret(env[ENV_V3_CLIENT_SECRET])
-    private_key = _key_source(env, ENV_V3_PRIVATE_KEY_FILE, ENV_V3_PRIVATE_KEY)
-    del env  # it holds the secret and the PEM in the clear: keep them out of this frame
-    return SignedRequestAuth(
-        client_id=client_id,
-        client_secret=client_secret,
-        private_key=private_key,
-        token_url=token_url,
     )

@@ -25,23 +25,25 @@ from ._config import (
     ENV_API_KEY,
     ENV_BASE_URL,
     ENV_ENVIRONMENT,
-    ENV_JWT_KEY_ID,
     ENV_MERCHANT_ACCOUNT_ID,
+    ENV_V3_BASE_URL,
+    ENV_V3_ROUTE,
+    V3_ROUTES,
+)
+from ._env_auth import (
+    ENV_JWT_KEY_ID,
     ENV_PRIVATE_KEY,
     ENV_PRIVATE_KEY_FILE,
-    ENV_V3_BASE_URL,
     ENV_V3_CLIENT_ID,
     ENV_V3_CLIENT_SECRET,
     ENV_V3_PRIVATE_KEY,
     ENV_V3_PRIVATE_KEY_FILE,
-    ENV_V3_ROUTE,
     ENV_V3_TOKEN_URL,
-    V3_ROUTES,
     auth_from_env,
-    is_loopback,
     v3_auth_from_env,
 )
 from ._secret import Secret, SecretMapping
+from ._urls import is_loopback
 
 __all__ = [
     "ENV_API_KEY",

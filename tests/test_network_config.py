@@ -16,8 +16,8 @@ from efundpay import (
     RetryPolicy,
     Timeout,
 )
-from efundpay._config import is_loopback
 from efundpay._seconds import check_seconds
+from efundpay._urls import is_loopback
 from efundpay.cli._values import positive_seconds
 
 KEY = "sk_test_x"

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 import efundpay
 from efundpay import AsyncEFundPay, ConfigurationError, HTTPRequest, HTTPResponse, MockTransport
-from efundpay._config import auth_from_env, v3_auth_from_env
+from efundpay._env_auth import auth_from_env, v3_auth_from_env
 from efundpay.auth import JWTAuth, SignedRequestAuth
 from tests.helpers import NO_WAIT
 from tests.signing_server import pem, rsa_key

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from typing import Final
 
 from .._canonical import v3_string_to_sign
-from .._config import normalize_base_url
 from .._errors import ConfigurationError
 from .._keys import KeySource, load_private_key, rsa_sha256_sign
 from .._secret import Secret
+from .._urls import normalize_base_url
 from ._base import Auth, AuthRequest, Rejection
 from ._bearer import as_secret, require_text
 from ._clock import Clock
