@@ -28,22 +28,15 @@ from ._errors import (
     WebhookVerificationError,
 )
 from ._headers import Headers
+from ._http import HTTPRequest, HTTPResponse, MockTransport, Transport
 from ._network import Limits
 from ._public_names import publish
 from ._request import new_idempotency_key
 from ._response import APIResponse
 from ._retry import RetryEvent, RetryPolicy
 from ._sync import EFundPay
-from ._transport import (
-    AiohttpTransport,
-    HTTPRequest,
-    HTTPResponse,
-    MockTransport,
-    Transport,
-    TransportClosedError,
-    TransportError,
-    TransportTimeoutError,
-)
+from ._transport import AiohttpTransport
+from ._transport_errors import TransportClosedError, TransportError, TransportTimeoutError
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 from .models import (

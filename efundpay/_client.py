@@ -28,6 +28,7 @@ from ._config import (
 from ._errors import (
     ConfigurationError,
 )
+from ._http import Transport
 from ._instrumentation import active as active_instrumentation
 from ._logging import configure_from_env
 from ._network import Limits
@@ -35,7 +36,7 @@ from ._pipeline import run_call
 from ._request import APIRequest, CallOptions
 from ._retry import RetryPolicy
 from ._secret import Secret, SecretHeaders, SecretMapping
-from ._transport import AiohttpTransport, Transport, network_transport
+from ._transport import AiohttpTransport, network_transport
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 from .auth import Auth, BearerAuth

@@ -14,8 +14,8 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
+from ._http import Transport
 from ._request import APIRequest
-from ._transport import Transport
 
 __all__ = ["CallScope", "Instrumentation", "active", "install"]
 

@@ -20,10 +20,10 @@ import os
 import time
 from typing import Any, Final
 
+from ._http import HTTPResponse
 from ._redact import Secrets, redact_json, redact_text
 from ._request import APIRequest
 from ._response import request_id_of
-from ._transport import HTTPResponse
 
 __all__ = ["configure_from_env", "log_attempt", "log_failed_attempt", "logger"]
 

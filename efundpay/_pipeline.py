@@ -28,17 +28,15 @@ from ._errors import (
     APITimeoutError,
     ClientClosedError,
 )
+from ._http import HTTPRequest, HTTPResponse, Transport
 from ._logging import log_attempt, log_failed_attempt, logger
 from ._redact import Secrets, redact_text
 from ._request import APIRequest
 from ._response import APIResponse, read_response
 from ._retry import RetryEvent, RetryPolicy, call_hook, may_have_applied, may_send_again
 from ._secret import SecretHeaders
-from ._transport import (
-    HTTPRequest,
-    HTTPResponse,
+from ._transport_errors import (
     ResponseTooLargeError,
-    Transport,
     TransportClosedError,
     TransportError,
     TransportTimeoutError,

@@ -23,10 +23,10 @@ from typing import Any, Final, Generic, TypeVar
 from ._convert import ConversionError, structure
 from ._errors import APIResponseValidationError, APIStatusError, status_error_class
 from ._headers import Headers
+from ._http import HTTPResponse
 from ._redact import Secrets, redact_json, redact_text
 from ._request import APIRequest
 from ._retry import parse_retry_after
-from ._transport import HTTPResponse
 
 __all__ = ["APIResponse", "read_response", "request_id_of"]
 

@@ -20,11 +20,11 @@ from typing import Any, Literal, Self
 
 from ._client import AsyncEFundPay
 from ._config import Environment, Timeout
+from ._http import Transport
 from ._network import Limits
 from ._retry import RetryPolicy
 from ._runner import Runner
 from ._secret import Secret
-from ._transport import Transport
 from ._types import NOT_GIVEN, NotGiven
 from .auth import Auth
 from .models import Customer, Subscription

@@ -41,9 +41,10 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from . import _instrumentation
 from ._errors import APIError, APIStatusError
+from ._http import HTTPRequest, HTTPResponse, Transport
 from ._request import APIRequest
 from ._response import request_id_of
-from ._transport import HTTPRequest, HTTPResponse, Transport, TransportError
+from ._transport_errors import TransportError
 from ._version import __version__
 
 __all__ = ["OpenTelemetryInstrumentation", "instrument", "is_instrumented", "uninstrument"]

@@ -24,7 +24,7 @@ from efundpay import (
     RetryPolicy,
     TransportError,
 )
-from efundpay._transport import Handler
+from efundpay._http import Handler
 from efundpay.testing import FakeEFundPay, Operation
 
 API_KEY = "sk_test_unit_0123456789abcdef"

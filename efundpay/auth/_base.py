@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from .._http import HTTPRequest, HTTPResponse
 from .._retry import http_date, may_have_applied
 from .._secret import Secret, SecretHeaders
-from .._transport import HTTPRequest, HTTPResponse, TransportError, TransportTimeoutError
+from .._transport_errors import TransportError, TransportTimeoutError
 
 if TYPE_CHECKING:
     from .._config import Timeout
