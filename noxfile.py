@@ -148,6 +148,20 @@ def _install(session: nox.Session, *groups: str, package: str | None = None) -> 
 PARALLEL = ["-n", "logical", "--dist", "worksteal"]
 
 
+def _bytecode_cache(session: nox.Session) -> dict[str, str]:
+    """The environment for a test run: bytecode cached under the session's virtualenv.
+
+    Where ``PYTHONDONTWRITEBYTECODE`` is set (as in many containers and CI images), every
+    interpreter the suite starts (the fake-server, the CLI, the README's blocks, pytest in
+    a subprocess) would compile the SDK and its dependencies again, and pytest would
+    rewrite the test modules' asserts again.  Cached under ``.nox``, nothing is written
+    into the checkout, which is what that variable is usually set to prevent.
+    """
+    location = session.virtualenv.location
+    assert isinstance(location, str)
+    return {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": f"{location}/pycache"}
+
+
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """Run the test suite (unit, loopback integration, property tests).
@@ -157,7 +171,7 @@ def tests(session: nox.Session) -> None:
     """
     _install(session, "tests", package=".")
     only_once = [] if session.python == PYTHONS[0] else ["-m", "not tooling"]
-    session.run("pytest", *PARALLEL, *only_once, *session.posargs)
+    session.run("pytest", *PARALLEL, *only_once, *session.posargs, env=_bytecode_cache(session))
 
 
 # What tests_lowest runs: the modules that exercise the runtime dependencies directly
@@ -214,7 +228,9 @@ def tests_lowest(session: nox.Session) -> None:
         file.write("\n".join(pins) + "\n")
     session.log("runtime dependencies at their floors: " + ", ".join(pins))
     session.install("-c", constraints, ".", *nox.project.dependency_groups(PYPROJECT, "tests"))
-    session.run("pytest", *PARALLEL, *(session.posargs or LOWEST_TESTS))
+    session.run(
+        "pytest", *PARALLEL, *(session.posargs or LOWEST_TESTS), env=_bytecode_cache(session)
+    )
 
 
 @nox.session(python="3.11")

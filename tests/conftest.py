@@ -4,12 +4,13 @@ property tests are repeatable."""
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator
 
 import pytest
 from hypothesis import settings
 
 from efundpay.testing import FakeEFundPay
+from tests.xdist_reports import pytest_runtest_makereport  # noqa: F401  (a hook: by name)
 
 # Property tests draw the same examples on every run and have no per-example time limit, so
 # neither a lucky draw nor a busy machine decides whether the suite passes.
@@ -30,25 +31,6 @@ def _no_proxy_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in _PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.lower(), raising=False)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Captured output is reported as UTF-8 text, a lone surrogate escaped.
-
-    A header a hostile server sends as non-UTF-8 bytes reaches the debug log as lone
-    surrogates; pytest-xdist's channel to its workers carries only UTF-8 and would crash on
-    such a report (the test passed; the run would not).
-    """
-    report = yield
-    report.sections = [(name, _utf8(text)) for name, text in report.sections]
-    return report
-
-
-def _utf8(text: str) -> str:
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @pytest.fixture
