@@ -28,8 +28,10 @@ def test_a_passing_test_whose_log_holds_undecodable_header_bytes_passes_in_a_wor
         """
     )
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    # Only the two plugins at work: the others' start-up would double this test's time.
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     result = pytester.runpytest_subprocess(
-        "-p", "tests.xdist_reports", "-n", "1", "-p", "no:cacheprovider", "-p", "no:randomly"
+        "-p", "xdist.plugin", "-p", "tests.xdist_reports", "-n", "1", "-p", "no:cacheprovider"
     )  # fmt: skip
     result.assert_outcomes(passed=1)
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
