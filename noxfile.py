@@ -133,9 +133,33 @@ def expose_interpreters(found: Mapping[str, Path | None], link_dir: Path) -> Non
     os.environ["PATH"] = os.pathsep.join([str(link_dir), os.environ.get("PATH", "")])
 
 
-def _install_groups(session: nox.Session, *groups: str) -> None:
-    for group in groups:
-        session.install(*nox.project.dependency_groups(PYPROJECT, group))
+def _install(session: nox.Session, *groups: str, package: str | None = None) -> None:
+    """One resolution per session: the groups' requirements and, if given, the package."""
+    requirements = [r for group in groups for r in nox.project.dependency_groups(PYPROJECT, group)]
+    session.install(*requirements, *([package] if package else []))
+
+
+# The suite runs in one pytest-xdist worker per CPU (two in CI), each test where a worker is
+# free ("worksteal": the few long tests do not leave a worker idle at the end).  Many tests
+# wait on sockets, subprocesses or timeouts, so two workers nearly halve the run; the suite
+# shares no state between tests that two processes could race for (ports are the OS's,
+# files are tmp_path's, each tmux server has its own socket).  ``-- -n 0`` runs it in one
+# process, e.g. to debug with ``--pdb``.
+PARALLEL = ["-n", "logical", "--dist", "worksteal"]
+
+
+def _bytecode_cache(session: nox.Session) -> dict[str, str]:
+    """The environment for a test run: bytecode cached under the session's virtualenv.
+
+    Where ``PYTHONDONTWRITEBYTECODE`` is set (as in many containers and CI images), every
+    interpreter the suite starts (the fake-server, the CLI, the README's blocks, pytest in
+    a subprocess) would compile the SDK and its dependencies again, and pytest would
+    rewrite the test modules' asserts again.  Cached under ``.nox``, nothing is written
+    into the checkout, which is what that variable is usually set to prevent.
+    """
+    location = session.virtualenv.location
+    assert isinstance(location, str)
+    return {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": f"{location}/pycache"}
 
 
 @nox.session(python=PYTHONS)
@@ -145,10 +169,9 @@ def tests(session: nox.Session) -> None:
     Tests marked ``tooling`` check the project's own tools, which run on one Python: they
     run in the first Python's session only, to keep the default run short.
     """
-    _install_groups(session, "tests")
-    session.install(".")
+    _install(session, "tests", package=".")
     only_once = [] if session.python == PYTHONS[0] else ["-m", "not tooling"]
-    session.run("pytest", *only_once, *session.posargs)
+    session.run("pytest", *PARALLEL, *only_once, *session.posargs, env=_bytecode_cache(session))
 
 
 # What tests_lowest runs: the modules that exercise the runtime dependencies directly
@@ -205,7 +228,9 @@ def tests_lowest(session: nox.Session) -> None:
         file.write("\n".join(pins) + "\n")
     session.log("runtime dependencies at their floors: " + ", ".join(pins))
     session.install("-c", constraints, ".", *nox.project.dependency_groups(PYPROJECT, "tests"))
-    session.run("pytest", *(session.posargs or LOWEST_TESTS))
+    session.run(
+        "pytest", *PARALLEL, *(session.posargs or LOWEST_TESTS), env=_bytecode_cache(session)
+    )
 
 
 @nox.session(python="3.11")
@@ -218,7 +243,7 @@ def tests_without_signing(session: nox.Session) -> None:
     tools = [
         r
         for r in nox.project.dependency_groups(PYPROJECT, "tests")
-        if r.startswith(("pytest", "hypothesis"))
+        if Requirement(r).name in ("pytest", "hypothesis")
     ]
     session.install(*tools, ".")
     session.run(
@@ -245,7 +270,7 @@ def soak(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check."""
-    _install_groups(session, "lint")
+    _install(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
@@ -253,15 +278,14 @@ def lint(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def typing(session: nox.Session) -> None:
     """mypy --strict on the package, tests, scripts, benchmarks, examples, docs/conf.py, noxfile."""
-    _install_groups(session, "typing")
-    session.install(".")
+    _install(session, "typing", package=".")
     session.run("mypy")
 
 
 @nox.session(python="3.11")
 def generated(session: nox.Session) -> None:
     """Fail when the generated sync facade is stale (or a generator rule went unused)."""
-    _install_groups(session, "lint")  # the generator formats its output with ruff
+    _install(session, "lint")  # the generator formats its output with ruff
     session.run("python", "scripts/gen_sync.py", "--check")
 
 
@@ -272,12 +296,14 @@ def docs(session: nox.Session) -> None:
     The HTML lands in ``docs/_build/html``.  The examples run as doctests against a
     ``FakeEFundPay`` started by ``docs/conf.py``; nothing leaves loopback.
     """
-    _install_groups(session, "docs")
-    session.install(".[signing]")  # the Authentication, Testing and Notifications examples
+    # .[signing]: the Authentication, Testing and Notifications examples
+    _install(session, "docs", package=".[signing]")
+    # One doctree cache for both builders: the doctest build reuses what the HTML build read.
     for builder in ("html", "doctest"):
         session.run(
-            "sphinx-build", "-W", "--keep-going", "-b", builder, "docs", f"docs/_build/{builder}"
-        )
+            "sphinx-build", "-W", "--keep-going", "-b", builder,
+            "-d", "docs/_build/doctrees", "docs", f"docs/_build/{builder}",
+        )  # fmt: skip
 
 
 @nox.session(python="3.11")
@@ -290,8 +316,7 @@ def bench(session: nox.Session) -> None:
     run mean anything.  Arguments go to the script, e.g. ``nox -s bench -- --json
     bench.json`` or ``nox -s bench -- --quick`` (a smoke run).
     """
-    _install_groups(session, "bench")
-    session.install(".")
+    _install(session, "bench", package=".")
     session.run("python", "-m", "benchmarks.bench", *session.posargs)
 
 
@@ -315,7 +340,7 @@ def package(session: nox.Session) -> None:
 
     The files land in ``dist/``.
     """
-    _install_groups(session, "package")
+    _install(session, "package")
     dist = Path("dist")
     shutil.rmtree(dist, ignore_errors=True)
     session.run("python", "-m", "build", "--installer", "uv", "--outdir", str(dist))

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import settings
 
 from efundpay.testing import FakeEFundPay
+from tests.xdist_reports import pytest_runtest_makereport  # noqa: F401  (a hook: by name)
 
 # Property tests draw the same examples on every run and have no per-example time limit, so
 # neither a lucky draw nor a busy machine decides whether the suite passes.

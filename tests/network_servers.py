@@ -59,8 +59,11 @@ async def tls_front(fake: FakeEFundPay, ca: trustme.CA) -> AsyncIterator[str]:
     relays = _Relays()
 
     async def relay(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        fake_r, fake_w = await asyncio.open_connection("127.0.0.1", fake.port)
-        await asyncio.gather(_pipe(client_r, fake_w), _pipe(fake_r, client_w))
+        try:
+            fake_r, fake_w = await asyncio.open_connection("127.0.0.1", fake.port)
+            await asyncio.gather(_pipe(client_r, fake_w), _pipe(fake_r, client_w))
+        finally:
+            client_w.close()  # also when cancelled before the pipes began
 
     server = await asyncio.start_server(
         lambda r, w: relays.start(relay(r, w)), "127.0.0.1", 0, ssl=server_context
@@ -106,10 +109,17 @@ class RecordingProxy:
         await self._relays.stop(self._server)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # Every stream is closed however the connection ends: the proxy stops by cancelling
+        # its connections, and on a busy machine one may still be mid-relay then.
+        try:
+            await self._serve(reader, writer)
+        finally:
+            writer.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             head = await reader.readuntil(b"\r\n\r\n")
         except (asyncio.IncompleteReadError, ConnectionError):
-            writer.close()
             return
         lines = head.decode("latin-1").split("\r\n")
         method, target, _version = lines[0].split(" ", 2)
@@ -122,9 +132,12 @@ class RecordingProxy:
         if method == "CONNECT":
             host, _, port = target.rpartition(":")
             up_r, up_w = await asyncio.open_connection(host, int(port))
-            writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
-            await writer.drain()
-            await asyncio.gather(_pipe(reader, up_w), _pipe(up_r, writer))
+            try:
+                writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                await writer.drain()
+                await asyncio.gather(_pipe(reader, up_w), _pipe(up_r, writer))
+            finally:
+                up_w.close()
             return
         await self._forward(reader, writer, method, target, headers)
 
@@ -143,11 +156,13 @@ class RecordingProxy:
         kept = {k: v for k, v in headers.items() if k not in ("proxy-authorization", "connection")}
         kept["connection"] = "close"
         up_r, up_w = await asyncio.open_connection(host, int(port))
-        request = f"{method} /{path} HTTP/1.1\r\n" + "".join(
-            f"{k}: {v}\r\n" for k, v in kept.items()
-        )
-        up_w.write(request.encode("latin-1") + b"\r\n" + body)
-        await up_w.drain()
-        # The upstream closes after its answer; so does this connection to the client.
-        await _pipe(up_r, writer)
-        up_w.close()
+        try:
+            request = f"{method} /{path} HTTP/1.1\r\n" + "".join(
+                f"{k}: {v}\r\n" for k, v in kept.items()
+            )
+            up_w.write(request.encode("latin-1") + b"\r\n" + body)
+            await up_w.drain()
+            # The upstream closes after its answer; so does this connection to the client.
+            await _pipe(up_r, writer)
+        finally:
+            up_w.close()
