@@ -189,8 +189,16 @@ def _invalid(
 
 
 def request_id_of(response: HTTPResponse) -> str | None:
-    """eFundPay's id for the request (``x-request-id``, or ``request-id``), if it sent one."""
-    return response.headers.get("x-request-id") or response.headers.get("request-id")
+    """eFundPay's id for the request (``x-request-id``, or ``request-id``), if it sent one.
+
+    An id that is not visible ASCII (a control character, or undecodable bytes, which arrive
+    as lone surrogates) is returned escaped (``\\x1b``, ``\\udcff``): it goes into error
+    messages and log lines, where it must neither steer a terminal nor break a UTF-8 handler.
+    """
+    value = response.headers.get("x-request-id") or response.headers.get("request-id")
+    if value is None or (value.isascii() and value.isprintable()):
+        return value
+    return value.encode("unicode_escape").decode("ascii")
 
 
 def _text(value: object) -> str | None:
