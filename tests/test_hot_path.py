@@ -231,11 +231,14 @@ _SEED_MODELS = (
 )
 
 
-def test_importing_efundpay_leaves_cattrs_and_anyio_for_first_use() -> None:
+def test_importing_efundpay_leaves_cattrs_anyio_and_notification_models_for_first_use() -> None:
     probe = (
         "import sys, efundpay\n"
-        "for name in ('cattrs', 'anyio'):\n"
+        "for name in ('cattrs', 'anyio', 'efundpay.models.notifications'):\n"
         "    assert name not in sys.modules, f'import efundpay imported {name}'\n"
+        "from efundpay.models import WebhookEvent, RecurringCharge\n"
+        "assert efundpay.models.ChargeOrder.__name__ == 'ChargeOrder'\n"
+        "assert WebhookEvent is sys.modules['efundpay.models.notifications'].WebhookEvent\n"
         "efundpay._convert.structure({'id': 'sub_1', 'status': 'paused'}, efundpay.Subscription)\n"
         "assert 'cattrs' in sys.modules\n"
     )

@@ -4,18 +4,11 @@ They know nothing of HTTP or of the wire format; :mod:`efundpay._convert` fills 
 writes them back, for :meth:`Model.to_dict`).  Every model is a :class:`Model`.
 """
 
+from typing import TYPE_CHECKING
+
 from ._base import Model
 from ._frozen import FrozenDict
 from .customers import Customer, RecurringInterval, RecurringPayment
-from .notifications import (
-    ChargeOrder,
-    ChargeStatus,
-    NotificationEventType,
-    RecurringCharge,
-    RecurringPaymentNotification,
-    WebhookEvent,
-    WebhookEventData,
-)
 from .subscriptions import (
     BillingCycleAnchor,
     CancellationDetails,
@@ -57,3 +50,38 @@ __all__ = [
     "WebhookEvent",
     "WebhookEventData",
 ]
+
+if TYPE_CHECKING:
+    from .notifications import (
+        ChargeOrder,
+        ChargeStatus,
+        NotificationEventType,
+        RecurringCharge,
+        RecurringPaymentNotification,
+        WebhookEvent,
+        WebhookEventData,
+    )
+
+# What eFundPay sends (notifications and webhooks) is read by the programs that receive it;
+# building those classes is about a tenth of ``import efundpay``, so they load on first use.
+_NOTIFICATION_MODELS = frozenset(
+    {
+        "ChargeOrder",
+        "ChargeStatus",
+        "NotificationEventType",
+        "RecurringCharge",
+        "RecurringPaymentNotification",
+        "WebhookEvent",
+        "WebhookEventData",
+    }
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _NOTIFICATION_MODELS:
+        from . import notifications  # noqa: PLC0415 - loaded on first use, see above
+
+        value = getattr(notifications, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
