@@ -63,22 +63,12 @@ if TYPE_CHECKING:
     )
 
 # What eFundPay sends (notifications and webhooks) is read by the programs that receive it;
-# building those classes is about a tenth of ``import efundpay``, so they load on first use.
-_NOTIFICATION_MODELS = frozenset(
-    {
-        "ChargeOrder",
-        "ChargeStatus",
-        "NotificationEventType",
-        "RecurringCharge",
-        "RecurringPaymentNotification",
-        "WebhookEvent",
-        "WebhookEventData",
-    }
-)
+# building those classes is about a tenth of ``import efundpay``, so they load on first use:
+# a name of ``__all__`` not defined yet is one of theirs.
 
 
 def __getattr__(name: str) -> object:
-    if name in _NOTIFICATION_MODELS:
+    if name in __all__:
         from . import notifications  # noqa: PLC0415 - loaded on first use, see above
 
         value = getattr(notifications, name)
