@@ -302,7 +302,7 @@ class AsyncSubscriptions:
             allowed = ", ".join(map(repr, _SETTABLE))
             raise ValueError(f"status must be one of {allowed}; got {status!r}")
         body: dict[str, Any] = {"status": str(status)}
-        given = (
+        given = (  # in _CHECKS' order: zip() below pairs each value with its name
             pause_behavior,
             resume_at,
             billing_cycle_anchor,
