@@ -10,7 +10,6 @@ import os
 import platform
 import warnings
 import weakref
-from collections.abc import Mapping
 from ssl import SSLContext
 from types import TracebackType
 from typing import Final, Literal, Self, TypeVar
@@ -356,7 +355,7 @@ class AsyncEFundPay:
         config = self._config
         if request.api == "v4" and config.merchant_account_id is None:
             raise ConfigurationError(missing_merchant_message())
-        headers: Mapping[str, str] = self._headers[request.api]
+        headers = self._headers[request.api]
         options = request.options
         if options is not None:  # only a call given its own timeout, retries or headers
             config, headers = _for_this_call(config, headers, options)
@@ -383,8 +382,8 @@ class AsyncEFundPay:
 
 
 def _for_this_call(
-    config: ClientConfig, headers: Mapping[str, str], options: CallOptions
-) -> tuple[ClientConfig, Mapping[str, str]]:
+    config: ClientConfig, headers: SecretHeaders, options: CallOptions
+) -> tuple[ClientConfig, SecretHeaders]:
     """The client's settings with one call's own (already checked) in their place.
 
     Extra headers join the fixed ones, so every attempt sends them, before the Auth adds
@@ -396,5 +395,7 @@ def _for_this_call(
             max_retries=NOT_GIVEN if options.max_retries is None else options.max_retries,
         )
     if options.extra_headers:
-        headers = {**headers, **options.extra_headers}
+        headers = SecretHeaders(headers)  # a copy: the client's own stay as they are
+        for name, value in options.extra_headers.items():
+            headers[name] = value
     return config, headers

@@ -13,7 +13,7 @@ import functools
 import logging
 import time
 import types
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable
 from typing import Any, Final, TypeVar
 
 import attrs
@@ -84,21 +84,17 @@ async def run_call(
     config: ClientConfig,
     transport: Transport,
     auth: Auth,
-    headers: Mapping[str, str],
+    headers: SecretHeaders,
     secrets: Secrets,
 ) -> T:
     """Every attempt of one call, every retry decision, and the decoding.
 
     ``headers`` are the call's fixed headers (user agent, merchant account), holding no
-    credential; each attempt copies them into a new :class:`SecretHeaders` and ``auth``
+    credential; each attempt copies them (two dict copies, no name lowered again) and ``auth``
     adds its own, for the exact URL and body bytes of that attempt.  The idempotency key is
     added here so that every attempt carries the same one.
     """
     url = (config.v3_base_url if request.api == "v3" else config.base_url) + request.path
-    # What every attempt copies (two dict copies when it is a SecretHeaders already, as the
-    # client's own headers are): the names are lowered once per call, not per attempt.
-    if type(headers) is not SecretHeaders:
-        headers = SecretHeaders(headers)
     key = request.idempotency_key
     # One encoder for v3 and v4: these bytes are what an Auth signs and what is sent.
     content = None if request.body is None else canonical_json(request.body)

@@ -53,7 +53,7 @@ def test_the_public_key_maker_is_the_one_the_sdk_calls() -> None:
 
 
 @pytest.fixture
-def fixed_random(monkeypatch: pytest.MonkeyPatch) -> str:
+def fixed_key(monkeypatch: pytest.MonkeyPatch) -> str:
     """The SDK's maker hands out this one key each time (its store of ready keys never
     empties); returns it."""
     key = _request._uuid4_text(bytes(range(16)))
@@ -68,12 +68,12 @@ def fixed_random(monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @pytest.mark.anyio
-async def test_a_call_without_a_key_sends_one_from_the_public_maker(fixed_random: str) -> None:
+async def test_a_call_without_a_key_sends_one_from_the_public_maker(fixed_key: str) -> None:
     client, transport = mock_client(scripted(HTTPResponse.from_json(200, SEED_SUBSCRIPTION)))
     async with client:
         response = await client.subscriptions.with_raw_response.pause("sub_1")
-    assert response.idempotency_key == fixed_random
-    assert transport.requests[0].headers["idempotency-key"] == fixed_random
+    assert response.idempotency_key == fixed_key
+    assert transport.requests[0].headers["idempotency-key"] == fixed_key
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ def threaded_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEFundPay]:
 
 
 def test_a_bulk_run_stores_keys_made_by_the_sdks_maker(
-    threaded_fake: FakeEFundPay, fixed_random: str, tmp_path: Path
+    threaded_fake: FakeEFundPay, fixed_key: str, tmp_path: Path
 ) -> None:
     subscription_id = threaded_fake.add_subscription()
     source = tmp_path / "ids.csv"
@@ -92,8 +92,8 @@ def test_a_bulk_run_stores_keys_made_by_the_sdks_maker(
     results = tmp_path / "results.csv"
     argv = ["subscriptions", "pause", "--from-file", str(source), "--results", str(results)]
     assert main(argv) == 0
-    assert fixed_random in results.read_text()
-    assert [r.headers["idempotency-key"] for r in threaded_fake.requests] == [fixed_random]
+    assert fixed_key in results.read_text()
+    assert [r.headers["idempotency-key"] for r in threaded_fake.requests] == [fixed_key]
 
 
 # -- the argument rules are the operations' own ----------------------------------------------
